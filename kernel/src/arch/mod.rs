@@ -1,0 +1,10 @@
+//! x86-64 specifics: CPU features, descriptor tables, traps and the SYSCALL entry.
+
+pub mod cpu;
+pub mod gdt;
+pub mod idt;
+pub mod percpu;
+pub mod pic;
+pub mod syscall_entry;
+pub mod trap;
+pub mod user_entry;

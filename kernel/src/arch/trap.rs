@@ -1,0 +1,242 @@
+//! Exception entry: every vector saves the same [`TrapFrame`] and calls [`trap_dispatch`].
+//!
+//! A fault in ring 3 becomes a signal for the application; a fault in ring 0 is a kernel
+//! bug and ends the VM with a report (vector, RIP, CR2, error code, backtrace).
+
+use core::arch::global_asm;
+use core::fmt;
+
+use x86_64::registers::control::Cr2;
+
+use crate::task::signal::{self, Signal, SignalCode};
+
+/// Registers saved on entry to the kernel, in the order the entry code pushes them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    /// The interrupt vector, or [`SYSCALL_VECTOR`] for the SYSCALL instruction.
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+/// The pseudo-vector the SYSCALL entry stores in its frame.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+
+impl TrapFrame {
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+impl fmt::Display for TrapFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rows = [
+            [("rip", self.rip), ("rsp", self.rsp), ("rflags", self.rflags)],
+            [("rax", self.rax), ("rbx", self.rbx), ("rcx", self.rcx)],
+            [("rdx", self.rdx), ("rsi", self.rsi), ("rdi", self.rdi)],
+            [("rbp", self.rbp), ("r8", self.r8), ("r9", self.r9)],
+            [("r10", self.r10), ("r11", self.r11), ("r12", self.r12)],
+            [("r13", self.r13), ("r14", self.r14), ("r15", self.r15)],
+        ];
+        for row in rows {
+            for (name, value) in row {
+                write!(f, "  {name:>6} {value:#018x}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+// Vectors whose exceptions push an error code (Intel SDM vol. 3, table 6-1).
+global_asm!(
+    r#"
+    .macro TRAP_STUB vector, has_error
+    .balign 16
+trap_stub_\vector:
+    .if \has_error == 0
+    push 0
+    .endif
+    push \vector
+    jmp trap_common
+    .endm
+
+    .text
+    .irp v, 0,1,2,3,4,5,6,7,9,15,16,18,19,20,22,23,24,25,26,27,28,31
+    TRAP_STUB \v, 0
+    .endr
+    .irp v, 8,10,11,12,13,14,17,21,29,30
+    TRAP_STUB \v, 1
+    .endr
+
+trap_common:
+    test qword ptr [rsp + 24], 3
+    jz 1f
+    swapgs
+1:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    cld
+    call trap_dispatch
+    .global trap_return
+trap_return:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    test qword ptr [rsp + 24], 3
+    jz 2f
+    swapgs
+2:
+    add rsp, 16
+    iretq
+
+    .section .rodata
+    .balign 8
+    .global trap_stub_table
+trap_stub_table:
+    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .quad trap_stub_\v
+    .endr
+    .text
+"#
+);
+
+extern "C" {
+    /// Addresses of the 32 exception entry stubs, by vector.
+    pub static trap_stub_table: [u64; 32];
+}
+
+const PAGE_FAULT: u64 = 14;
+
+/// Called by the entry code for every exception.
+#[no_mangle]
+extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    if frame.vector == PAGE_FAULT {
+        let address = Cr2::read_raw();
+        if frame.from_user() {
+            user_page_fault(frame, address);
+            return;
+        }
+        kernel_fault(frame, Some(address));
+    }
+    if frame.from_user() {
+        let (signal, code) = user_exception_signal(frame.vector);
+        signal::fatal_fault(frame, signal, code, frame.rip);
+    }
+    kernel_fault(frame, None);
+}
+
+fn user_page_fault(frame: &mut TrapFrame, address: u64) {
+    let access = crate::mm::fault::Access::from_error_code(frame.error_code);
+    if let Err(code) = crate::mm::fault::handle_user_fault(address, access) {
+        signal::fatal_fault(frame, Signal::SIGSEGV, code, address);
+    }
+}
+
+/// The signal Linux sends for an exception raised by user code.
+fn user_exception_signal(vector: u64) -> (Signal, SignalCode) {
+    match vector {
+        0 => (Signal::SIGFPE, SignalCode::FPE_INTDIV),
+        1 | 3 => (Signal::SIGTRAP, SignalCode::SI_KERNEL),
+        6 => (Signal::SIGILL, SignalCode::ILL_ILLOPN),
+        16 | 19 => (Signal::SIGFPE, SignalCode::SI_KERNEL),
+        17 => (Signal::SIGBUS, SignalCode::BUS_ADRALN),
+        _ => (Signal::SIGSEGV, SignalCode::SI_KERNEL),
+    }
+}
+
+fn kernel_fault(frame: &TrapFrame, cr2: Option<u64>) -> ! {
+    let name = EXCEPTION_NAMES
+        .get(frame.vector as usize)
+        .copied()
+        .unwrap_or("unknown exception");
+    let cr2 = cr2.unwrap_or_else(Cr2::read_raw);
+    crate::panic::fatal_kernel_error(
+        format_args!(
+            "{name} (vector {}) in the kernel at rip {:#x}, cr2 {cr2:#x}, error code {:#x}\n{frame}",
+            frame.vector, frame.rip, frame.error_code
+        ),
+        frame.rbp,
+    );
+}
+
+const EXCEPTION_NAMES: [&str; 32] = [
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range exceeded",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor segment overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack-segment fault",
+    "general protection fault",
+    "page fault",
+    "reserved",
+    "x87 floating-point error",
+    "alignment check",
+    "machine check",
+    "SIMD floating-point error",
+    "virtualization exception",
+    "control protection exception",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "reserved",
+    "hypervisor injection",
+    "VMM communication",
+    "security exception",
+    "reserved",
+];

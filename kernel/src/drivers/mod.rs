@@ -1,0 +1,4 @@
+//! Device drivers.
+
+pub mod console;
+pub mod serial;

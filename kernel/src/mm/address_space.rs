@@ -1,0 +1,228 @@
+//! The application's address space: a sorted set of areas (VMAs), each with its rights
+//! and what fills its pages on first touch. Pages are mapped lazily by `fault.rs`.
+
+use alloc::collections::BTreeMap;
+use spin::{Mutex, MutexGuard};
+
+use super::{frame, page_align_down, paging, PAGE_SIZE, USER_END};
+use crate::syscall::errno::Errno;
+
+/// Access rights of an area, as `PROT_*` gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prot {
+    pub read: bool,
+    pub write: bool,
+    pub execute: bool,
+}
+
+impl Prot {
+    pub const PROT_READ: u64 = 1;
+    pub const PROT_WRITE: u64 = 2;
+    pub const PROT_EXEC: u64 = 4;
+
+    pub fn from_bits(bits: u64) -> Prot {
+        Prot {
+            read: bits & Self::PROT_READ != 0,
+            write: bits & Self::PROT_WRITE != 0,
+            execute: bits & Self::PROT_EXEC != 0,
+        }
+    }
+
+    pub fn rights(self) -> paging::UserRights {
+        paging::UserRights {
+            write: self.write,
+            execute: self.execute,
+        }
+    }
+}
+
+/// What a page of an area holds before it is first written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backing {
+    /// Zeros.
+    Anonymous,
+    /// Bytes of the boot image: the area's first byte is image byte `offset`; addresses
+    /// from `file_end` on read as zeros (a segment's `.bss`).
+    Image { offset: u64, file_end: u64 },
+}
+
+/// One virtual memory area, `start..end`, page aligned.
+#[derive(Clone, Copy, Debug)]
+pub struct Vma {
+    pub start: u64,
+    pub end: u64,
+    pub prot: Prot,
+    pub backing: Backing,
+}
+
+impl Vma {
+    /// The part of this area from `at` on, with its backing adjusted.
+    fn split_off(&mut self, at: u64) -> Vma {
+        let mut upper = *self;
+        upper.start = at;
+        if let Backing::Image { offset, file_end } = self.backing {
+            upper.backing = Backing::Image {
+                offset: offset + (at - self.start),
+                file_end,
+            };
+        }
+        self.end = at;
+        upper
+    }
+}
+
+/// Where `mmap` without a hint places areas: downwards from below the stack.
+const MMAP_TOP: u64 = 0x7fff_0000_0000;
+const MMAP_BOTTOM: u64 = 0x1000_0000;
+
+pub struct AddressSpace {
+    areas: BTreeMap<u64, Vma>,
+    /// The program break: where the heap started and where it ends now.
+    pub brk_start: u64,
+    pub brk: u64,
+}
+
+static ADDRESS_SPACE: Mutex<AddressSpace> = Mutex::new(AddressSpace {
+    areas: BTreeMap::new(),
+    brk_start: 0,
+    brk: 0,
+});
+
+/// The application's address space.
+pub fn current() -> MutexGuard<'static, AddressSpace> {
+    ADDRESS_SPACE.lock()
+}
+
+impl AddressSpace {
+    /// The area containing `address`.
+    pub fn find(&self, address: u64) -> Option<&Vma> {
+        let (_, vma) = self.areas.range(..=address).next_back()?;
+        (address < vma.end).then_some(vma)
+    }
+
+    /// Whether nothing is mapped in `start..end`.
+    pub fn is_free(&self, start: u64, end: u64) -> bool {
+        if let Some((_, vma)) = self.areas.range(..end).next_back() {
+            return vma.end <= start;
+        }
+        true
+    }
+
+    /// Adds an area over a range the caller made free.
+    pub fn insert(&mut self, vma: Vma) {
+        debug_assert!(self.is_free(vma.start, vma.end));
+        self.areas.insert(vma.start, vma);
+    }
+
+    /// Splits the area that straddles `at`, if any, so that an area boundary falls there.
+    fn split_at(&mut self, at: u64) {
+        let Some((&start, vma)) = self.areas.range_mut(..at).next_back() else {
+            return;
+        };
+        if start < at && at < vma.end {
+            let upper = vma.split_off(at);
+            self.areas.insert(at, upper);
+        }
+    }
+
+    /// Removes every mapping in `start..end` and frees the pages (`munmap`).
+    pub fn unmap(&mut self, start: u64, end: u64) {
+        self.split_at(start);
+        self.split_at(end);
+        let doomed: alloc::vec::Vec<u64> = self.areas.range(start..end).map(|(&s, _)| s).collect();
+        for area_start in doomed {
+            if let Some(vma) = self.areas.remove(&area_start) {
+                release_pages(vma.start, vma.end);
+            }
+        }
+    }
+
+    /// Drops the pages of `start..end` but keeps the areas: the next touch refills them
+    /// from their backing (`MADV_DONTNEED`).
+    pub fn discard(&mut self, start: u64, end: u64) {
+        release_pages(start, end);
+    }
+
+    /// Changes the rights of `start..end` (`mprotect`); every page must be mapped.
+    pub fn protect(&mut self, start: u64, end: u64, prot: Prot) -> Result<(), Errno> {
+        let mut cursor = start;
+        while cursor < end {
+            let vma = self.find(cursor).ok_or(Errno::ENOMEM)?;
+            cursor = vma.end;
+        }
+        self.split_at(start);
+        self.split_at(end);
+        for (_, vma) in self.areas.range_mut(start..end) {
+            vma.prot = prot;
+            let mut page = vma.start;
+            while page < vma.end {
+                protect_page(page, prot);
+                page += PAGE_SIZE;
+            }
+        }
+        Ok(())
+    }
+
+    /// A free range of `length` bytes, as high as possible below `MMAP_TOP`.
+    pub fn find_free(&self, length: u64) -> Option<u64> {
+        let mut top = MMAP_TOP;
+        for (_, vma) in self.areas.range(..MMAP_TOP).rev() {
+            if vma.end <= top && top - vma.end >= length {
+                return Some(top - length);
+            }
+            top = top.min(vma.start);
+        }
+        (top >= MMAP_BOTTOM + length).then(|| top - length)
+    }
+
+    /// Grows or shrinks the heap area to end at `new_brk` (page rounded by the caller).
+    pub fn resize_heap(&mut self, old_end: u64, new_end: u64) -> Result<(), Errno> {
+        if new_end < old_end {
+            self.unmap(new_end, old_end);
+            return Ok(());
+        }
+        if new_end > old_end {
+            if new_end > USER_END || !self.is_free(old_end, new_end) {
+                return Err(Errno::ENOMEM);
+            }
+            self.insert(Vma {
+                start: old_end,
+                end: new_end,
+                prot: Prot::from_bits(Prot::PROT_READ | Prot::PROT_WRITE),
+                backing: Backing::Anonymous,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Unmaps the pages of `start..end`, freeing frames the kernel allocated for them.
+fn release_pages(start: u64, end: u64) {
+    let mut page = page_align_down(start);
+    while page < end {
+        if let Some(phys) = paging::unmap_user(page) {
+            if !crate::fs::image::contains_frame(phys) {
+                frame::free(phys);
+            }
+        }
+        page += PAGE_SIZE;
+    }
+}
+
+/// Applies `prot` to a mapped page; pages shared with the image stay read-only so that the
+/// first write copies them.
+fn protect_page(page: u64, prot: Prot) {
+    let Some(phys) = paging::translate_user(page).map(|mapping| mapping.phys) else {
+        return;
+    };
+    let mut rights = prot.rights();
+    if crate::fs::image::contains_frame(phys) {
+        rights.write = false;
+    }
+    if !prot.read && !prot.write && !prot.execute {
+        // PROT_NONE keeps the contents but takes the page away from ring 3.
+        paging::hide_user(page);
+        return;
+    }
+    paging::protect_user(page, rights);
+}

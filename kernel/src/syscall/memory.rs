@@ -1,0 +1,155 @@
+//! Memory calls: `brk`, anonymous `mmap`, `munmap`, `mprotect`, `madvise`, `mincore`.
+
+use alloc::vec::Vec;
+
+use super::errno::{Errno, SysResult};
+use super::Args;
+use crate::arch::trap::TrapFrame;
+use crate::mm::address_space::{current, Backing, Prot, Vma};
+use crate::mm::user::copy_to_user;
+use crate::mm::{page_align_up, paging, PAGE_SIZE, USER_END};
+
+const MAP_SHARED: u64 = 0x01;
+const MAP_PRIVATE: u64 = 0x02;
+const MAP_SHARED_VALIDATE: u64 = 0x03;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+const PROT_KNOWN: u64 = Prot::PROT_READ | Prot::PROT_WRITE | Prot::PROT_EXEC;
+
+/// `brk(0)` reports the break; `brk(addr)` moves it if it can and reports the result.
+pub fn brk(_: &mut TrapFrame, args: Args) -> SysResult {
+    let requested = args[0];
+    let mut space = current();
+    if requested < space.brk_start {
+        return Ok(space.brk as usize);
+    }
+    let Some(new_end) = page_align_up(requested) else {
+        return Ok(space.brk as usize);
+    };
+    let old_end = page_align_up(space.brk).unwrap_or(space.brk);
+    if space.resize_heap(old_end, new_end).is_ok() {
+        space.brk = requested;
+    }
+    Ok(space.brk as usize)
+}
+
+/// Checks that `address..address + length` is a page-aligned user range; returns its end.
+fn user_range(address: u64, length: u64) -> Result<u64, Errno> {
+    if address % PAGE_SIZE != 0 || length == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let end = page_align_up(length)
+        .and_then(|length| address.checked_add(length))
+        .ok_or(Errno::EINVAL)?;
+    if end > USER_END {
+        return Err(Errno::EINVAL);
+    }
+    Ok(end)
+}
+
+pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [hint, length, prot, flags, _fd, offset] = args;
+    let length = page_align_up(length)
+        .filter(|&length| length != 0 && length < USER_END)
+        .ok_or(Errno::EINVAL)?;
+    let sharing = flags & MAP_SHARED_VALIDATE;
+    if sharing != MAP_SHARED && sharing != MAP_PRIVATE || offset % PAGE_SIZE != 0 || prot & !PROT_KNOWN != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MAP_ANONYMOUS == 0 {
+        crate::warn_once!("mmap of a file is not supported yet: it returns ENODEV");
+        return Err(Errno::ENODEV);
+    }
+
+    let mut space = current();
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    let start = if fixed {
+        let end = user_range(hint, length)?;
+        if flags & MAP_FIXED_NOREPLACE != 0 && !space.is_free(hint, end) {
+            return Err(Errno::EEXIST);
+        }
+        space.unmap(hint, end);
+        hint
+    } else {
+        let hint = hint & !(PAGE_SIZE - 1);
+        let hint_fits = hint != 0
+            && hint.checked_add(length).is_some_and(|end| end <= USER_END && space.is_free(hint, end));
+        if hint_fits {
+            hint
+        } else {
+            space.find_free(length).ok_or(Errno::ENOMEM)?
+        }
+    };
+    // Shared anonymous memory behaves as private with a single process.
+    space.insert(Vma {
+        start,
+        end: start + length,
+        prot: Prot::from_bits(prot),
+        backing: Backing::Anonymous,
+    });
+    Ok(start as usize)
+}
+
+pub fn munmap(_: &mut TrapFrame, args: Args) -> SysResult {
+    let end = user_range(args[0], args[1])?;
+    current().unmap(args[0], end);
+    Ok(0)
+}
+
+pub fn mprotect(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [address, length, prot, ..] = args;
+    // PROT_GROWSUP and PROT_GROWSDOWN are accepted and have no effect here.
+    if prot & !(PROT_KNOWN | 0x0100_0000 | 0x0200_0000) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if length == 0 && address % PAGE_SIZE == 0 {
+        return Ok(0);
+    }
+    let end = user_range(address, length)?;
+    current().protect(address, end, Prot::from_bits(prot & PROT_KNOWN))?;
+    Ok(0)
+}
+
+const MADV_DONTNEED: u64 = 4;
+const MADV_FREE: u64 = 8;
+
+/// Advice is accepted; `MADV_DONTNEED` drops the pages so they read back as their backing
+/// (zeros for anonymous memory), as Linux does for private mappings.
+pub fn madvise(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [address, length, advice, ..] = args;
+    if length == 0 && address % PAGE_SIZE == 0 {
+        return Ok(0);
+    }
+    let end = user_range(address, length)?;
+    if advice > 100 {
+        return Err(Errno::EINVAL);
+    }
+    let mut space = current();
+    let mut cursor = address;
+    while cursor < end {
+        cursor = space.find(cursor).ok_or(Errno::ENOMEM)?.end;
+    }
+    if advice == MADV_DONTNEED || advice == MADV_FREE {
+        space.discard(address, end);
+    }
+    Ok(0)
+}
+
+/// Reports which pages of the range are present.
+pub fn mincore(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [address, length, vector, ..] = args;
+    let end = user_range(address, length)?;
+    let space = current();
+    let mut cursor = address;
+    while cursor < end {
+        cursor = space.find(cursor).ok_or(Errno::ENOMEM)?.end;
+    }
+    drop(space);
+    let present: Vec<u8> = (address..end)
+        .step_by(PAGE_SIZE as usize)
+        .map(|page| paging::translate_user(page).is_some() as u8)
+        .collect();
+    copy_to_user(vector, &present)?;
+    Ok(0)
+}

@@ -1,0 +1,151 @@
+//! The Linux x86-64 system call ABI: number in `rax`, arguments in `rdi`, `rsi`, `rdx`,
+//! `r10`, `r8`, `r9`, result (or `-errno`) in `rax`. One file per family of calls.
+
+pub mod errno;
+mod files;
+mod info;
+mod io;
+mod memory;
+pub mod names;
+mod process;
+mod signal;
+mod time;
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use errno::{Errno, SysResult};
+use names::{syscall_name, SYSCALL_COUNT};
+
+use crate::arch::trap::TrapFrame;
+
+/// The six argument registers, in order.
+pub type Args = [u64; 6];
+
+type Handler = fn(&mut TrapFrame, Args) -> SysResult;
+
+/// Implemented syscalls by number.
+static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
+    let mut table: [Option<Handler>; SYSCALL_COUNT] = [None; SYSCALL_COUNT];
+    macro_rules! calls {
+        ($($number:literal => $handler:path,)*) => {
+            $(table[$number] = Some($handler);)*
+        };
+    }
+    calls! {
+        0 => io::read,
+        1 => io::write,
+        2 => files::open,
+        3 => io::close,
+        4 => files::stat,
+        5 => io::fstat,
+        6 => files::lstat,
+        7 => io::poll,
+        8 => io::lseek,
+        9 => memory::mmap,
+        10 => memory::mprotect,
+        11 => memory::munmap,
+        12 => memory::brk,
+        13 => signal::rt_sigaction,
+        14 => signal::rt_sigprocmask,
+        16 => io::ioctl,
+        17 => io::pread64,
+        18 => io::pwrite64,
+        19 => io::readv,
+        20 => io::writev,
+        21 => files::access,
+        24 => process::sched_yield,
+        27 => memory::mincore,
+        28 => memory::madvise,
+        35 => time::nanosleep,
+        39 => process::getpid,
+        60 => process::exit,
+        62 => signal::kill,
+        63 => info::uname,
+        72 => io::fcntl,
+        79 => files::getcwd,
+        89 => files::readlink,
+        96 => time::gettimeofday,
+        97 => info::getrlimit,
+        102 => process::getuid,
+        104 => process::getuid,
+        107 => process::getuid,
+        108 => process::getuid,
+        110 => process::getppid,
+        115 => process::getgroups,
+        118 => process::getresuid,
+        120 => process::getresuid,
+        131 => signal::sigaltstack,
+        158 => process::arch_prctl,
+        186 => process::getpid,
+        200 => signal::tkill,
+        201 => time::time,
+        202 => process::futex,
+        204 => process::sched_getaffinity,
+        218 => process::set_tid_address,
+        228 => time::clock_gettime,
+        229 => time::clock_getres,
+        230 => time::clock_nanosleep,
+        231 => process::exit,
+        234 => signal::tgkill,
+        257 => files::openat,
+        262 => files::newfstatat,
+        267 => files::readlinkat,
+        269 => files::faccessat,
+        271 => io::ppoll,
+        273 => process::set_robust_list,
+        302 => info::prlimit64,
+        309 => process::getcpu,
+        318 => info::getrandom,
+        334 => process::rseq,
+        439 => files::faccessat,
+    }
+    table
+};
+
+/// Runs the syscall the application asked for and stores its result in the frame.
+pub fn dispatch(frame: &mut TrapFrame) {
+    let number = frame.rax;
+    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    let handler = usize::try_from(number)
+        .ok()
+        .and_then(|index| TABLE.get(index).copied().flatten());
+    let result = match handler {
+        Some(handler) => handler(frame, args),
+        None => {
+            warn_unimplemented(number);
+            Err(Errno::ENOSYS)
+        }
+    };
+    frame.rax = match result {
+        Ok(value) => value as u64,
+        Err(errno) => (-(errno.0 as i64)) as u64,
+    };
+}
+
+/// One bit per syscall number already reported, so each is named once.
+static REPORTED: [AtomicU64; SYSCALL_COUNT.div_ceil(64) + 1] =
+    [const { AtomicU64::new(0) }; SYSCALL_COUNT.div_ceil(64) + 1];
+
+fn warn_unimplemented(number: u64) {
+    // Numbers Linux does not have share the last bit.
+    let index = (number as usize).min(SYSCALL_COUNT);
+    let bit = 1u64 << (index % 64);
+    if REPORTED[index / 64].fetch_or(bit, Ordering::Relaxed) & bit != 0 {
+        return;
+    }
+    match syscall_name(number as usize) {
+        Some(name) => log::warn!("syscall {name} ({number}) is not implemented: it returns ENOSYS"),
+        None => log::warn!("syscall {number} does not exist on Linux x86-64: it returns ENOSYS"),
+    }
+}
+
+/// Logs once per call site that a flag or mode is not supported.
+#[macro_export]
+macro_rules! warn_once {
+    ($($arg:tt)*) => {{
+        static WARNED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if !WARNED.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!($($arg)*);
+        }
+    }};
+}

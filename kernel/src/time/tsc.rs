@@ -1,0 +1,36 @@
+//! The TSC's frequency: from CPUID where the CPU states it, else measured against the PIT.
+
+use core::arch::x86_64::__cpuid;
+
+use super::pit::{measure_tsc, PIT_HZ};
+
+/// TSC ticks per second and where the number came from.
+pub fn frequency() -> (u64, &'static str) {
+    if let Some(hz) = from_cpuid() {
+        return (hz, "CPUID");
+    }
+    (from_pit(), "PIT")
+}
+
+/// CPUID leaf 0x15 (TSC/crystal ratio with the crystal frequency) when complete.
+fn from_cpuid() -> Option<u64> {
+    let max_leaf = __cpuid(0).eax;
+    if max_leaf < 0x15 {
+        return None;
+    }
+    let leaf = __cpuid(0x15);
+    if leaf.eax == 0 || leaf.ebx == 0 || leaf.ecx == 0 {
+        return None;
+    }
+    Some(leaf.ecx as u64 * leaf.ebx as u64 / leaf.eax as u64)
+}
+
+/// Measures over two windows of about 50 ms and keeps the slower-looking one's neighbour:
+/// under emulation a window can only look longer than it was, never shorter.
+fn from_pit() -> u64 {
+    const WINDOW: u16 = 59_659; // 50 ms of PIT ticks.
+    let first = measure_tsc(WINDOW);
+    let second = measure_tsc(WINDOW);
+    let ticks = first.min(second);
+    ticks * PIT_HZ / WINDOW as u64
+}
