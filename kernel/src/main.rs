@@ -40,7 +40,10 @@ fn boot_failure(reason: fmt::Arguments) -> ! {
 /// The physical memory the kernel image occupies.
 fn kernel_range() -> PhysRange {
     // Only the addresses of the linker-script symbols are used.
-    let (start, end) = (&raw const __boot_start as u64, &raw const __kernel_end as u64);
+    let (start, end) = (
+        &raw const __boot_start as u64,
+        &raw const __kernel_end as u64,
+    );
     PhysRange {
         start,
         end: end - mm::KERNEL_VIRT_OFFSET,
@@ -52,7 +55,7 @@ fn kernel_range() -> PhysRange {
 extern "C" fn kernel_entry(start_info: u64) -> ! {
     drivers::console::init();
     let boot = boot::start_info::read(start_info)
-        .unwrap_or_else(|error| boot_failure(format_args!("bad PVH start info: {error:?}")));
+        .unwrap_or_else(|error| boot_failure(format_args!("{error}")));
     let options = boot::cmdline::Options::parse(boot.cmdline());
     logger::init(options.log_level);
 
@@ -65,7 +68,10 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
     let image_range = boot
         .image
         .unwrap_or_else(|| boot_failure(format_args!("no image was given (QEMU's -initrd)")));
-    let low_memory = PhysRange { start: 0, end: 1 << 20 };
+    let low_memory = PhysRange {
+        start: 0,
+        end: 1 << 20,
+    };
     mm::frame::init(boot.ram(), &[kernel_range(), image_range, low_memory]);
     if mm::paging::init(boot.ram()).is_err() {
         boot_failure(format_args!("not enough memory for the page tables"));

@@ -27,7 +27,7 @@ pub fn fatal_kernel_error(message: fmt::Arguments, rbp: u64) -> ! {
 /// Follows the frame-pointer chain while it stays inside the kernel image.
 fn print_backtrace(mut rbp: u64) {
     for _ in 0..MAX_FRAMES {
-        if rbp < KERNEL_VIRT_OFFSET || rbp % 8 != 0 {
+        if rbp < KERNEL_VIRT_OFFSET || !rbp.is_multiple_of(8) {
             break;
         }
         // SAFETY: `rbp` points into a kernel stack (checked above) of a frame built with

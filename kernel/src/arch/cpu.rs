@@ -17,7 +17,6 @@ pub struct Features {
     pub smap: bool,
     pub umip: bool,
     pub xsave: bool,
-    pub fsgsbase: bool,
 }
 
 /// Reads the features this kernel cares about from CPUID.
@@ -33,7 +32,6 @@ pub fn features() -> Features {
         smep: leaf7.ebx & (1 << 7) != 0,
         smap: leaf7.ebx & (1 << 20) != 0,
         umip: leaf7.ecx & (1 << 2) != 0,
-        fsgsbase: leaf7.ebx & 1 != 0,
     }
 }
 

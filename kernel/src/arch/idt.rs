@@ -58,14 +58,15 @@ fn gate(handler: u64, ist: u8) -> Gate {
 /// Fills the exception vectors and loads the table.
 pub fn init() {
     let table = &raw mut IDT;
-    for vector in 0..32 {
+    // SAFETY: `trap_stub_table` is the static table of entry stubs in trap.rs.
+    let stubs = unsafe { &trap_stub_table };
+    for (vector, &stub) in stubs.iter().enumerate() {
         let ist = match vector {
             NMI | DOUBLE_FAULT | MACHINE_CHECK => EMERGENCY_IST_INDEX as u8 + 1,
             _ => 0,
         };
-        // SAFETY: `trap_stub_table` is the static table of entry stubs in trap.rs; IDT is
-        // only written here, on the boot CPU, before interrupts are enabled.
-        unsafe { (*table).0[vector] = gate(trap_stub_table[vector], ist) };
+        // SAFETY: IDT is only written here, on the boot CPU, before interrupts are enabled.
+        unsafe { (*table).0[vector] = gate(stub, ist) };
     }
     let pointer = DescriptorTablePointer {
         limit: (core::mem::size_of::<Table>() - 1) as u16,

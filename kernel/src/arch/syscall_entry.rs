@@ -103,7 +103,7 @@ pub fn init() {
         SegmentSelector::new(KERNEL_DATA >> 3, PrivilegeLevel::Ring0),
     )
     .expect("the GDT layout satisfies STAR's constraints");
-    LStar::write(VirtAddr::new(syscall_entry as usize as u64));
+    LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
     // Interrupts, direction, trap and alignment-check flags are cleared on entry.
     SFMask::write(
         RFlags::INTERRUPT_FLAG

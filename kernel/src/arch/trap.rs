@@ -43,7 +43,7 @@ pub struct TrapFrame {
 pub const SYSCALL_VECTOR: u64 = 0x100;
 
 impl TrapFrame {
-    pub fn from_user(&self) -> bool {
+    pub fn is_user(&self) -> bool {
         self.cs & 3 == 3
     }
 }
@@ -51,7 +51,11 @@ impl TrapFrame {
 impl fmt::Display for TrapFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let rows = [
-            [("rip", self.rip), ("rsp", self.rsp), ("rflags", self.rflags)],
+            [
+                ("rip", self.rip),
+                ("rsp", self.rsp),
+                ("rflags", self.rflags),
+            ],
             [("rax", self.rax), ("rbx", self.rbx), ("rcx", self.rcx)],
             [("rdx", self.rdx), ("rsi", self.rsi), ("rdi", self.rdi)],
             [("rbp", self.rbp), ("r8", self.r8), ("r9", self.r9)],
@@ -159,13 +163,13 @@ const PAGE_FAULT: u64 = 14;
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     if frame.vector == PAGE_FAULT {
         let address = Cr2::read_raw();
-        if frame.from_user() {
+        if frame.is_user() {
             user_page_fault(frame, address);
             return;
         }
         kernel_fault(frame, Some(address));
     }
-    if frame.from_user() {
+    if frame.is_user() {
         let (signal, code) = user_exception_signal(frame.vector);
         signal::fatal_fault(frame, signal, code, frame.rip);
     }

@@ -70,12 +70,22 @@ impl BootInfo {
 }
 
 /// Why the start info could not be used.
-#[derive(Debug)]
 pub enum StartInfoError {
     /// The magic number is wrong: not booted through PVH.
     BadMagic(u32),
     /// Version 0 has no memory map, and this kernel does not ask the hypervisor for one.
     NoMemoryMap,
+}
+
+impl core::fmt::Display for StartInfoError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartInfoError::BadMagic(magic) => {
+                write!(f, "start info magic is {magic:#x}: not booted through PVH")
+            }
+            StartInfoError::NoMemoryMap => write!(f, "the PVH start info has no memory map"),
+        }
+    }
 }
 
 /// Copies what the kernel needs out of the start info at physical address `paddr`.

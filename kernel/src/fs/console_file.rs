@@ -88,7 +88,9 @@ impl File for ConsoleFile {
                     cflag: 0o2277,
                     lflag: 0o105073,
                     line: 0,
-                    control_chars: [3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0],
+                    control_chars: [
+                        3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0,
+                    ],
                 };
                 write_user(argument, &termios)?;
                 Ok(0)

@@ -10,7 +10,6 @@ use crate::syscall::errno::Errno;
 #[derive(Clone)]
 pub struct Descriptor {
     pub file: Arc<dyn File>,
-    pub close_on_exec: bool,
 }
 
 static TABLE: Mutex<Vec<Option<Descriptor>>> = Mutex::new(Vec::new());
@@ -21,17 +20,17 @@ pub const MAX_DESCRIPTORS: usize = 1024;
 /// Installs `file` at the lowest free descriptor.
 pub fn install(file: Arc<dyn File>) -> Result<usize, Errno> {
     let mut table = TABLE.lock();
-    let slot = table.iter().position(Option::is_none).unwrap_or(table.len());
+    let slot = table
+        .iter()
+        .position(Option::is_none)
+        .unwrap_or(table.len());
     if slot >= MAX_DESCRIPTORS {
         return Err(Errno::EMFILE);
     }
     if slot == table.len() {
         table.push(None);
     }
-    table[slot] = Some(Descriptor {
-        file,
-        close_on_exec: false,
-    });
+    table[slot] = Some(Descriptor { file });
     Ok(slot)
 }
 

@@ -19,14 +19,16 @@ pub fn init(range: PhysRange) -> Result<&'static Image<'static>, ImageError> {
     let length = (range.end - range.start) as usize;
     // SAFETY: the hypervisor loaded the module into RAM at `range`, which the frame allocator
     // never hands out, and the physical window maps it.
-    let bytes = unsafe { core::slice::from_raw_parts(phys_to_virt(range.start) as *const u8, length) };
+    let bytes =
+        unsafe { core::slice::from_raw_parts(phys_to_virt(range.start) as *const u8, length) };
     let image = Image::parse(bytes)?;
-    Ok(&IMAGE.call_once(|| Loaded {
-        range,
-        bytes,
-        image,
-    })
-    .image)
+    Ok(&IMAGE
+        .call_once(|| Loaded {
+            range,
+            bytes,
+            image,
+        })
+        .image)
 }
 
 /// The image; only valid after [`init`].
@@ -45,7 +47,7 @@ pub fn contains_frame(phys: u64) -> bool {
 pub fn frame_at(offset: u64) -> Option<u64> {
     let loaded = IMAGE.get()?;
     let phys = loaded.range.start.checked_add(offset)?;
-    (phys % PAGE_SIZE == 0 && phys + PAGE_SIZE <= loaded.range.end).then_some(phys)
+    (phys.is_multiple_of(PAGE_SIZE) && phys + PAGE_SIZE <= loaded.range.end).then_some(phys)
 }
 
 /// Image bytes `offset..offset + length`.

@@ -50,10 +50,11 @@ pub fn load(bytes: &'static [u8]) -> Result<LoadedElf, LoadError> {
         }
     }
 
-    let (first_vaddr, first_offset) = first_segment.ok_or(LoadError::BadElf("no loadable segment"))?;
+    let (first_vaddr, first_offset) =
+        first_segment.ok_or(LoadError::BadElf("no loadable segment"))?;
     let phoff = header.pt2.ph_offset();
-    let program_headers =
-        program_headers.unwrap_or(bias + first_vaddr.wrapping_sub(first_offset).wrapping_add(phoff));
+    let program_headers = program_headers
+        .unwrap_or(bias + first_vaddr.wrapping_sub(first_offset).wrapping_add(phoff));
     Ok(LoadedElf {
         entry: header.pt2.entry_point().wrapping_add(bias),
         program_headers,
@@ -64,12 +65,19 @@ pub fn load(bytes: &'static [u8]) -> Result<LoadedElf, LoadError> {
 
 fn map_segment(bytes: &'static [u8], segment: &ProgramHeader, bias: u64) -> Result<(), LoadError> {
     let bad = LoadError::BadElf;
-    let vaddr = segment.virtual_addr().checked_add(bias).ok_or(bad("segment address overflows"))?;
-    let memory_end = vaddr.checked_add(segment.mem_size()).ok_or(bad("segment size overflows"))?;
+    let vaddr = segment
+        .virtual_addr()
+        .checked_add(bias)
+        .ok_or(bad("segment address overflows"))?;
+    let memory_end = vaddr
+        .checked_add(segment.mem_size())
+        .ok_or(bad("segment size overflows"))?;
     let file_size = segment.file_size();
     let offset = segment.offset();
     if file_size > segment.mem_size()
-        || offset.checked_add(file_size).is_none_or(|end| end > bytes.len() as u64)
+        || offset
+            .checked_add(file_size)
+            .is_none_or(|end| end > bytes.len() as u64)
     {
         return Err(bad("segment lies outside the file"));
     }

@@ -29,7 +29,10 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::ProgramMissing => write!(f, "the program is not in the image"),
             LoadError::BadElf(why) => write!(f, "the program is not a valid x86-64 ELF: {why}"),
-            LoadError::Dynamic => write!(f, "the program is dynamically linked, which is not supported yet"),
+            LoadError::Dynamic => write!(
+                f,
+                "the program is dynamically linked, which is not supported yet"
+            ),
             LoadError::OutOfMemory => write!(f, "out of memory while loading the program"),
         }
     }
@@ -42,7 +45,10 @@ pub struct Start {
 }
 
 /// Maps the manifest's program and builds its stack.
-pub fn load(image: &Image<'static>, features: &crate::arch::cpu::Features) -> Result<Start, LoadError> {
+pub fn load(
+    image: &Image<'static>,
+    features: &crate::arch::cpu::Features,
+) -> Result<Start, LoadError> {
     let manifest = image.manifest();
     let program = image
         .find(&manifest.program)

@@ -80,8 +80,18 @@ pub fn build(manifest: &Manifest, elf: &LoadedElf, features: &Features) -> Resul
         bytes: Vec::new(),
     };
     let execfn = strings.push_string(&manifest.program);
-    let envp: Vec<u64> = manifest.env.iter().rev().map(|var| strings.push_string(var)).collect();
-    let argv: Vec<u64> = manifest.args.iter().rev().map(|arg| strings.push_string(arg)).collect();
+    let envp: Vec<u64> = manifest
+        .env
+        .iter()
+        .rev()
+        .map(|var| strings.push_string(var))
+        .collect();
+    let argv: Vec<u64> = manifest
+        .args
+        .iter()
+        .rev()
+        .map(|arg| strings.push_string(arg))
+        .collect();
     let platform = strings.push_string(b"x86_64");
     let random = strings.push(&crate::random::bytes::<16>());
 

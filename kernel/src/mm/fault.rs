@@ -8,7 +8,6 @@ use crate::task::signal::SignalCode;
 /// What the faulting access tried to do (page-fault error code, Intel SDM vol. 3, 4.7).
 #[derive(Clone, Copy, Debug)]
 pub struct Access {
-    pub present: bool,
     pub write: bool,
     pub execute: bool,
 }
@@ -16,7 +15,6 @@ pub struct Access {
 impl Access {
     pub fn from_error_code(code: u64) -> Access {
         Access {
-            present: code & 1 != 0,
             write: code & 2 != 0,
             execute: code & 16 != 0,
         }
@@ -100,7 +98,8 @@ fn fill_from_backing(vma: &Vma, page: u64, phys: u64) {
     if let Some(bytes) = crate::fs::image::bytes(image_offset, length) {
         // SAFETY: `phys` is a frame this fault just allocated, reached through the
         // physical window, and `length` is at most a page.
-        let target = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(phys) as *mut u8, length) };
+        let target =
+            unsafe { core::slice::from_raw_parts_mut(phys_to_virt(phys) as *mut u8, length) };
         target.copy_from_slice(bytes);
     }
 }

@@ -91,7 +91,11 @@ fn map_kernel_image(tables: &mut OffsetPageTable<'static>) -> Result<(), MapToEr
     // Only the addresses of the linker-script symbols are taken.
     let sections = {
         [
-            (&raw const __text_start, &raw const __text_end, Flags::empty()),
+            (
+                &raw const __text_start,
+                &raw const __text_end,
+                Flags::empty(),
+            ),
             (
                 &raw const __rodata_start,
                 &raw const __rodata_end,
@@ -138,7 +142,9 @@ fn user_flags(rights: UserRights) -> Flags {
 
 fn with_tables<T>(f: impl FnOnce(&mut OffsetPageTable<'static>) -> T) -> T {
     let mut guard = TABLES.lock();
-    f(guard.as_mut().expect("paging::init runs before any user mapping"))
+    f(guard
+        .as_mut()
+        .expect("paging::init runs before any user mapping"))
 }
 
 /// Maps the user page at `address` to `phys`. Fails only when a page table cannot be
@@ -149,9 +155,11 @@ pub fn map_user(address: u64, phys: u64, rights: UserRights) -> Result<(), ()> {
     let parents = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
     with_tables(|tables| {
         // SAFETY: the page is in the user half; mapping a frame there cannot affect the kernel.
-        unsafe { tables.map_to_with_table_flags(page, frame, user_flags(rights), parents, &mut Frames) }
-            .map(|flush| flush.flush())
-            .map_err(|_| ())
+        unsafe {
+            tables.map_to_with_table_flags(page, frame, user_flags(rights), parents, &mut Frames)
+        }
+        .map(|flush| flush.flush())
+        .map_err(|_| ())
     })
 }
 
@@ -181,7 +189,8 @@ pub fn hide_user(address: u64) {
     let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
     with_tables(|tables| {
         // SAFETY: only the access rights of a user page change.
-        if let Ok(flush) = unsafe { tables.update_flags(page, Flags::PRESENT | Flags::NO_EXECUTE) } {
+        if let Ok(flush) = unsafe { tables.update_flags(page, Flags::PRESENT | Flags::NO_EXECUTE) }
+        {
             flush.flush();
         }
     });
@@ -200,7 +209,11 @@ pub struct Mapping {
 /// The mapping of user address `address`, if its page is present.
 pub fn translate_user(address: u64) -> Option<Mapping> {
     with_tables(|tables| match tables.translate(VirtAddr::new(address)) {
-        TranslateResult::Mapped { frame, offset, flags } => Some(Mapping {
+        TranslateResult::Mapped {
+            frame,
+            offset,
+            flags,
+        } => Some(Mapping {
             phys: frame.start_address().as_u64() + offset,
             writable: flags.contains(Flags::WRITABLE),
             user: flags.contains(Flags::USER_ACCESSIBLE),

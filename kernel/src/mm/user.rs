@@ -21,7 +21,6 @@ fn user_byte_phys(address: u64, write: bool) -> Result<u64, Errno> {
         return Ok(mapping.phys);
     }
     let access = Access {
-        present: false,
         write,
         execute: false,
     };
@@ -82,7 +81,8 @@ pub fn read_cstring(address: u64, max: usize) -> Result<Vec<u8>, Errno> {
         let phys = user_byte_phys(cursor, false)?;
         let in_page = (page_align_down(cursor) + PAGE_SIZE - cursor) as usize;
         // SAFETY: the rest of the page from `phys` is mapped user memory.
-        let bytes = unsafe { core::slice::from_raw_parts(phys_to_virt(phys) as *const u8, in_page) };
+        let bytes =
+            unsafe { core::slice::from_raw_parts(phys_to_virt(phys) as *const u8, in_page) };
         match bytes.iter().position(|&byte| byte == 0) {
             Some(end) => {
                 text.extend_from_slice(&bytes[..end]);
@@ -120,7 +120,9 @@ unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
 
 fn as_bytes<T: Plain>(value: &T) -> &[u8] {
     // SAFETY: `T: Plain` has no padding, so all its bytes are initialised.
-    unsafe { core::slice::from_raw_parts(value as *const T as *const u8, core::mem::size_of::<T>()) }
+    unsafe {
+        core::slice::from_raw_parts(value as *const T as *const u8, core::mem::size_of::<T>())
+    }
 }
 
 /// Reads one `T` from the application's `address`.

@@ -57,7 +57,9 @@ fn read_iovecs(address: u64, count: u64) -> Result<Vec<[u64; 2]>, Errno> {
     if count > MAX_IOVECS {
         return Err(Errno::EINVAL);
     }
-    (0..count).map(|index| read_user::<[u64; 2]>(address + index * 16)).collect()
+    (0..count)
+        .map(|index| read_user::<[u64; 2]>(address + index * 16))
+        .collect()
 }
 
 pub fn readv(_: &mut TrapFrame, args: Args) -> SysResult {
@@ -214,8 +216,9 @@ fn poll_until(address: u64, count: u64, timeout_ns: Option<u64>) -> SysResult {
     if count > fd_table::MAX_DESCRIPTORS as u64 {
         return Err(Errno::EINVAL);
     }
-    let mut entries: Vec<PollFd> =
-        (0..count).map(|index| read_user(address + index * 8)).collect::<Result<_, _>>()?;
+    let mut entries: Vec<PollFd> = (0..count)
+        .map(|index| read_user(address + index * 8))
+        .collect::<Result<_, _>>()?;
     let deadline = timeout_ns.map(|timeout| crate::time::monotonic_ns().saturating_add(timeout));
     let ready = loop {
         let ready = poll_once(&mut entries);

@@ -36,7 +36,7 @@ pub fn brk(_: &mut TrapFrame, args: Args) -> SysResult {
 
 /// Checks that `address..address + length` is a page-aligned user range; returns its end.
 fn user_range(address: u64, length: u64) -> Result<u64, Errno> {
-    if address % PAGE_SIZE != 0 || length == 0 {
+    if !address.is_multiple_of(PAGE_SIZE) || length == 0 {
         return Err(Errno::EINVAL);
     }
     let end = page_align_up(length)
@@ -54,7 +54,10 @@ pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
         .filter(|&length| length != 0 && length < USER_END)
         .ok_or(Errno::EINVAL)?;
     let sharing = flags & MAP_SHARED_VALIDATE;
-    if sharing != MAP_SHARED && sharing != MAP_PRIVATE || offset % PAGE_SIZE != 0 || prot & !PROT_KNOWN != 0 {
+    if sharing != MAP_SHARED && sharing != MAP_PRIVATE
+        || !offset.is_multiple_of(PAGE_SIZE)
+        || prot & !PROT_KNOWN != 0
+    {
         return Err(Errno::EINVAL);
     }
     if flags & MAP_ANONYMOUS == 0 {
@@ -74,7 +77,9 @@ pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
     } else {
         let hint = hint & !(PAGE_SIZE - 1);
         let hint_fits = hint != 0
-            && hint.checked_add(length).is_some_and(|end| end <= USER_END && space.is_free(hint, end));
+            && hint
+                .checked_add(length)
+                .is_some_and(|end| end <= USER_END && space.is_free(hint, end));
         if hint_fits {
             hint
         } else {
@@ -103,7 +108,7 @@ pub fn mprotect(_: &mut TrapFrame, args: Args) -> SysResult {
     if prot & !(PROT_KNOWN | 0x0100_0000 | 0x0200_0000) != 0 {
         return Err(Errno::EINVAL);
     }
-    if length == 0 && address % PAGE_SIZE == 0 {
+    if length == 0 && address.is_multiple_of(PAGE_SIZE) {
         return Ok(0);
     }
     let end = user_range(address, length)?;
@@ -118,7 +123,7 @@ const MADV_FREE: u64 = 8;
 /// (zeros for anonymous memory), as Linux does for private mappings.
 pub fn madvise(_: &mut TrapFrame, args: Args) -> SysResult {
     let [address, length, advice, ..] = args;
-    if length == 0 && address % PAGE_SIZE == 0 {
+    if length == 0 && address.is_multiple_of(PAGE_SIZE) {
         return Ok(0);
     }
     let end = user_range(address, length)?;

@@ -105,7 +105,9 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
 /// Runs the syscall the application asked for and stores its result in the frame.
 pub fn dispatch(frame: &mut TrapFrame) {
     let number = frame.rax;
-    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9];
+    let args = [
+        frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9,
+    ];
     let handler = usize::try_from(number)
         .ok()
         .and_then(|index| TABLE.get(index).copied().flatten());
@@ -116,10 +118,33 @@ pub fn dispatch(frame: &mut TrapFrame) {
             Err(Errno::ENOSYS)
         }
     };
+    if log::log_enabled!(log::Level::Debug) {
+        trace(number, &args, result);
+    }
     frame.rax = match result {
         Ok(value) => value as u64,
         Err(errno) => (-(errno.0 as i64)) as u64,
     };
+}
+
+/// Logs one call at debug level: name, raw arguments and result.
+fn trace(number: u64, args: &Args, result: SysResult) {
+    let name = syscall_name(number as usize).unwrap_or("unknown");
+    match result {
+        Ok(value) => log::debug!(
+            "{name}({:#x}, {:#x}, {:#x}, ...) = {value:#x}",
+            args[0],
+            args[1],
+            args[2]
+        ),
+        Err(errno) => log::debug!(
+            "{name}({:#x}, {:#x}, {:#x}, ...) = -1 {}",
+            args[0],
+            args[1],
+            args[2],
+            errno.name()
+        ),
+    }
 }
 
 /// One bit per syscall number already reported, so each is named once.

@@ -68,7 +68,7 @@ pub fn rseq(_: &mut TrapFrame, args: Args) -> SysResult {
     if flags == RSEQ_FLAG_UNREGISTER {
         return Ok(0);
     }
-    if flags != 0 || length < RSEQ_MIN_SIZE || address % 32 != 0 {
+    if flags != 0 || length < RSEQ_MIN_SIZE || !address.is_multiple_of(32) {
         return Err(Errno::EINVAL);
     }
     // cpu_id_start and cpu_id: CPU 0.
@@ -110,7 +110,7 @@ pub fn sched_getaffinity(_: &mut TrapFrame, args: Args) -> SysResult {
     if pid != 0 && pid != PID {
         return Err(Errno::ESRCH);
     }
-    if size < 8 || size % 8 != 0 {
+    if size < 8 || !size.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     write_user(mask, &1u64)?;
@@ -139,7 +139,7 @@ const FUTEX_CLOCK_REALTIME: u64 = 256;
 /// TODO: real wait queues arrive with threads and the scheduler.
 pub fn futex(_: &mut TrapFrame, args: Args) -> SysResult {
     let [address, op, value, timeout, ..] = args;
-    if address % 4 != 0 {
+    if !address.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     match op & !(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME) {

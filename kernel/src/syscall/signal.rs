@@ -35,13 +35,23 @@ pub fn rt_sigaction(_: &mut TrapFrame, args: Args) -> SysResult {
             return Err(Errno::EINVAL);
         }
         let [handler, flags, restorer, mask]: [u64; 4] = read_user(new)?;
-        Some(SigAction { handler, flags, restorer, mask })
+        Some(SigAction {
+            handler,
+            flags,
+            restorer,
+            mask,
+        })
     } else {
         None
     };
     let previous = SIGNALS.lock().actions[signal.0 as usize];
     if old != 0 {
-        let fields = [previous.handler, previous.flags, previous.restorer, previous.mask];
+        let fields = [
+            previous.handler,
+            previous.flags,
+            previous.restorer,
+            previous.mask,
+        ];
         write_user(old, &fields)?;
     }
     if let Some(action) = replacement {
@@ -55,7 +65,11 @@ pub fn rt_sigprocmask(_: &mut TrapFrame, args: Args) -> SysResult {
     if size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let change: Option<u64> = if new != 0 { Some(read_user(new)?) } else { None };
+    let change: Option<u64> = if new != 0 {
+        Some(read_user(new)?)
+    } else {
+        None
+    };
     let mut signals = SIGNALS.lock();
     let previous = signals.blocked;
     if let Some(set) = change {

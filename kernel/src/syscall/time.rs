@@ -25,8 +25,13 @@ const TIMER_ABSTIME: u64 = 1;
 /// The time of `clock` in nanoseconds.
 fn now(clock: u64) -> Result<u64, Errno> {
     match clock {
-        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => Ok(realtime_ns()),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME
+        CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => {
+            Ok(realtime_ns())
+        }
+        CLOCK_MONOTONIC
+        | CLOCK_MONOTONIC_RAW
+        | CLOCK_MONOTONIC_COARSE
+        | CLOCK_BOOTTIME
         | CLOCK_BOOTTIME_ALARM => Ok(monotonic_ns()),
         // TODO: per-thread CPU accounting comes with the scheduler; with one thread that
         // never waits for another, time since boot is a close upper bound.
@@ -36,7 +41,10 @@ fn now(clock: u64) -> Result<u64, Errno> {
 }
 
 fn timespec(nanos: u64) -> [i64; 2] {
-    [(nanos / NANOS_PER_SECOND) as i64, (nanos % NANOS_PER_SECOND) as i64]
+    [
+        (nanos / NANOS_PER_SECOND) as i64,
+        (nanos % NANOS_PER_SECOND) as i64,
+    ]
 }
 
 /// Reads a `struct timespec`, rejecting negative or out-of-range fields.
@@ -45,7 +53,9 @@ fn read_timespec(address: u64) -> Result<u64, Errno> {
     if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
         return Err(Errno::EINVAL);
     }
-    Ok((seconds as u64).saturating_mul(NANOS_PER_SECOND).saturating_add(nanos as u64))
+    Ok((seconds as u64)
+        .saturating_mul(NANOS_PER_SECOND)
+        .saturating_add(nanos as u64))
 }
 
 pub fn clock_gettime(_: &mut TrapFrame, args: Args) -> SysResult {
@@ -65,7 +75,10 @@ pub fn clock_getres(_: &mut TrapFrame, args: Args) -> SysResult {
 pub fn gettimeofday(_: &mut TrapFrame, args: Args) -> SysResult {
     let nanos = realtime_ns();
     if args[0] != 0 {
-        let timeval = [(nanos / NANOS_PER_SECOND) as i64, ((nanos % NANOS_PER_SECOND) / 1000) as i64];
+        let timeval = [
+            (nanos / NANOS_PER_SECOND) as i64,
+            ((nanos % NANOS_PER_SECOND) / 1000) as i64,
+        ];
         write_user(args[0], &timeval)?;
     }
     if args[1] != 0 {

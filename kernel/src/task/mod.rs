@@ -24,5 +24,14 @@ pub static THREAD: Mutex<ThreadState> = Mutex::new(ThreadState {
 
 /// Ends the application with `exit_group(status)`.
 pub fn exit(status: u64) -> ! {
+    let (free, total) = crate::mm::frame::stats();
+    let (heap_used, heap_size) = crate::mm::heap::stats();
+    log::debug!(
+        "exit status {status}: {} of {} KiB of frames in use, {} of {} KiB of heap",
+        (total - free) * 4,
+        total * 4,
+        heap_used >> 10,
+        heap_size >> 10
+    );
     finish(Outcome::Exited(status as u8));
 }

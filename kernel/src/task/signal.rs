@@ -16,17 +16,12 @@ use crate::drivers::console::{finish, KernelWriter, Outcome};
 pub struct Signal(pub u32);
 
 impl Signal {
-    pub const SIGHUP: Signal = Signal(1);
-    pub const SIGINT: Signal = Signal(2);
-    pub const SIGQUIT: Signal = Signal(3);
     pub const SIGILL: Signal = Signal(4);
     pub const SIGTRAP: Signal = Signal(5);
-    pub const SIGABRT: Signal = Signal(6);
     pub const SIGBUS: Signal = Signal(7);
     pub const SIGFPE: Signal = Signal(8);
     pub const SIGKILL: Signal = Signal(9);
     pub const SIGSEGV: Signal = Signal(11);
-    pub const SIGPIPE: Signal = Signal(13);
     pub const SIGCHLD: Signal = Signal(17);
     pub const SIGCONT: Signal = Signal(18);
     pub const SIGSTOP: Signal = Signal(19);
@@ -38,18 +33,51 @@ impl Signal {
 
     pub fn name(self) -> &'static str {
         const NAMES: [&str; 32] = [
-            "signal 0", "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS",
-            "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
-            "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU",
-            "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+            "signal 0",
+            "SIGHUP",
+            "SIGINT",
+            "SIGQUIT",
+            "SIGILL",
+            "SIGTRAP",
+            "SIGABRT",
+            "SIGBUS",
+            "SIGFPE",
+            "SIGKILL",
+            "SIGUSR1",
+            "SIGSEGV",
+            "SIGUSR2",
+            "SIGPIPE",
+            "SIGALRM",
+            "SIGTERM",
+            "SIGSTKFLT",
+            "SIGCHLD",
+            "SIGCONT",
+            "SIGSTOP",
+            "SIGTSTP",
+            "SIGTTIN",
+            "SIGTTOU",
+            "SIGURG",
+            "SIGXCPU",
+            "SIGXFSZ",
+            "SIGVTALRM",
+            "SIGPROF",
+            "SIGWINCH",
+            "SIGIO",
+            "SIGPWR",
             "SIGSYS",
         ];
-        NAMES.get(self.0 as usize).copied().unwrap_or("a real-time signal")
+        NAMES
+            .get(self.0 as usize)
+            .copied()
+            .unwrap_or("a real-time signal")
     }
 
     /// Whether the default action leaves the process running.
     pub fn ignored_by_default(self) -> bool {
-        matches!(self, Signal::SIGCHLD | Signal::SIGCONT | Signal::SIGURG | Signal::SIGWINCH)
+        matches!(
+            self,
+            Signal::SIGCHLD | Signal::SIGCONT | Signal::SIGURG | Signal::SIGWINCH
+        )
     }
 }
 
@@ -59,9 +87,7 @@ impl Signal {
 pub struct SignalCode(pub i32);
 
 impl SignalCode {
-    pub const SI_USER: SignalCode = SignalCode(0);
     pub const SI_KERNEL: SignalCode = SignalCode(0x80);
-    pub const SI_TKILL: SignalCode = SignalCode(-6);
     pub const SEGV_MAPERR: SignalCode = SignalCode(1);
     pub const SEGV_ACCERR: SignalCode = SignalCode(2);
     pub const ILL_ILLOPN: SignalCode = SignalCode(2);
@@ -145,6 +171,10 @@ pub fn send_to_self(signal: Signal) {
             signal.name()
         );
     }
-    let _ = writeln!(KernelWriter, "[pith] the program was killed by {}", signal.name());
+    let _ = writeln!(
+        KernelWriter,
+        "[pith] the program was killed by {}",
+        signal.name()
+    );
     finish(Outcome::Killed(signal.0));
 }

@@ -57,7 +57,13 @@ pub fn read_unix_seconds() -> u64 {
     }
     let status_b = read_register(0x0b);
     let binary = status_b & 0x04 != 0;
-    let decode = |value: u8| if binary { value as u64 } else { from_bcd(value) };
+    let decode = |value: u8| {
+        if binary {
+            value as u64
+        } else {
+            from_bcd(value)
+        }
+    };
     let hour_raw = reading.hour & 0x7f;
     let mut hour = decode(hour_raw);
     if status_b & 0x02 == 0 && reading.hour & 0x80 != 0 {
@@ -78,7 +84,8 @@ fn days_from_civil(year: i64, month: u64, day: u64) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = month as i64;
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day as i64 - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day as i64 - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
