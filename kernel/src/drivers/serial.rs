@@ -34,7 +34,10 @@ impl Uart {
         outb(base + DATA, 1);
         outb(base + INTERRUPT_ENABLE, 0);
         outb(base + LINE_CONTROL, 0x03);
-        outb(base + FIFO_CONTROL, 0xc7);
+        // FIFOs stay off: turning them on clears them, which would lose input the host sent
+        // before boot, and without them the hypervisor holds input back until each byte is
+        // read.
+        outb(base + FIFO_CONTROL, 0);
         outb(base + MODEM_CONTROL, 0x03);
         Some(Uart { base })
     }

@@ -1,0 +1,4 @@
+//! Launching the VM: which accelerator to use, and the QEMU process itself.
+
+pub mod accel;
+pub mod qemu;

@@ -1,0 +1,230 @@
+//! Starts QEMU's `microvm` machine with the kernel, the image as its boot module, and the
+//! three serial ports of docs/host-protocol.md, each an inherited socket.
+
+use std::env;
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use rustix::io::FdFlags;
+use rustix::process::{Pid, Signal};
+use thiserror::Error;
+
+use super::accel::Accelerator;
+use crate::cli::MemorySize;
+
+const QEMU_BINARY: &str = "qemu-system-x86_64";
+
+/// The serial ports, in the order of the sockets handed to [`spawn`]: chardev id, I/O base
+/// and IRQ of the PC's COM1, COM2 and COM3.
+const SERIAL_PORTS: [(&str, &str, u8); 3] = [
+    ("com1", "0x3f8", 4),
+    ("com2", "0x2f8", 3),
+    ("com3", "0x3e8", 6),
+];
+
+#[derive(Debug, Error)]
+pub enum QemuError {
+    #[error(
+        "QEMU is not installed: install it with `sudo apt-get install qemu-system-x86` \
+         (Debian/Ubuntu)"
+    )]
+    NotInstalled,
+    #[error(
+        "PITH_QEMU={} is not a file: point it at qemu-system-x86_64, or unset it to use the \
+         one on PATH (install it with `sudo apt-get install qemu-system-x86` on Debian/Ubuntu)",
+        .0.display()
+    )]
+    BadOverride(PathBuf),
+    #[error("cannot start QEMU ({}): {source}", path.display())]
+    Spawn { path: PathBuf, source: io::Error },
+}
+
+/// Finds QEMU: `PITH_QEMU` if set, else `qemu-system-x86_64` on `PATH`.
+pub fn find() -> Result<PathBuf, QemuError> {
+    if let Some(path) = env::var_os("PITH_QEMU").filter(|path| !path.is_empty()) {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(QemuError::BadOverride(path))
+        };
+    }
+    find_on_path(env::var_os("PATH").as_deref()).ok_or(QemuError::NotInstalled)
+}
+
+fn find_on_path(path: Option<&OsStr>) -> Option<PathBuf> {
+    env::split_paths(path?)
+        .map(|dir| dir.join(QEMU_BINARY))
+        .find(|candidate| candidate.is_file())
+}
+
+/// What the VM is made of.
+#[derive(Debug, Clone)]
+pub struct VmConfig {
+    pub kernel: PathBuf,
+    pub image: PathBuf,
+    pub memory: MemorySize,
+    pub accelerator: Accelerator,
+    /// The PVH kernel command line (docs/host-protocol.md, "Kernel command line").
+    pub cmdline: String,
+}
+
+/// QEMU's arguments, with the serial ports on the sockets with descriptors `serial_fds`
+/// (COM1, COM2, COM3). `microvm` boots the PVH kernel straight from qboot in milliseconds;
+/// its own serial port is turned off so that the three ports sit at the standard bases.
+pub fn arguments(config: &VmConfig, serial_fds: [i32; 3]) -> Vec<OsString> {
+    let machine = format!(
+        "microvm,accel={},rtc=on,pit=on,pic=on,isa-serial=off",
+        config.accelerator.as_str()
+    );
+    let mut args: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&OsStr]| args.extend(items.iter().map(|item| item.to_os_string()));
+    push(&["-M".as_ref(), machine.as_ref()]);
+    push(&["-cpu".as_ref(), config.accelerator.cpu_model().as_ref()]);
+    push(&["-m".as_ref(), format!("{}M", config.memory.mib()).as_ref()]);
+    push(&["-nodefaults", "-no-user-config", "-nographic", "-no-reboot"].map(OsStr::new));
+    push(&["-display", "none"].map(OsStr::new));
+    push(&["-kernel".as_ref(), config.kernel.as_os_str()]);
+    push(&["-initrd".as_ref(), config.image.as_os_str()]);
+    push(&["-append".as_ref(), config.cmdline.as_ref()]);
+
+    for ((id, iobase, irq), fd) in SERIAL_PORTS.iter().zip(serial_fds) {
+        let chardev = format!("socket,id={id},fd={fd}");
+        let device = format!("isa-serial,chardev={id},iobase={iobase},irq={irq}");
+        push(&["-chardev".as_ref(), chardev.as_ref()]);
+        push(&["-device".as_ref(), device.as_ref()]);
+    }
+    // The kernel ends the VM by writing its exit status here.
+    push(&["-device", "isa-debug-exit,iobase=0xf4,iosize=4"].map(OsStr::new));
+    args
+}
+
+/// Starts QEMU with `args`, handing it `serial` (the guest ends of the serial sockets, whose
+/// descriptor numbers `args` names); they are closed in pith once QEMU has them. QEMU gets its
+/// own process group, so that Ctrl-C reaches only pith, which then stops the VM; and it is
+/// killed if pith dies, so that no VM outlives its pith.
+pub fn spawn(qemu: &Path, args: &[OsString], serial: [OwnedFd; 3]) -> Result<Child, QemuError> {
+    let parent = rustix::process::getpid();
+    let mut command = Command::new(qemu);
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // SAFETY: the closure runs in the forked child before exec; it allocates nothing and only
+    // makes async-signal-safe system calls (fcntl, prctl, getppid).
+    unsafe {
+        command.pre_exec(move || prepare_child(&serial, parent));
+    }
+
+    let child = command.spawn().map_err(|source| QemuError::Spawn {
+        path: qemu.to_owned(),
+        source,
+    });
+    // Dropping the command closes pith's copies of the guest ends of the sockets, so that pith
+    // sees end of file on them when QEMU exits.
+    drop(command);
+    child
+}
+
+/// In the child: keeps the serial sockets open across exec and ties the child's life to pith.
+fn prepare_child(serial: &[OwnedFd; 3], parent: Pid) -> io::Result<()> {
+    for fd in serial {
+        rustix::io::fcntl_setfd(fd, FdFlags::empty())?;
+    }
+    rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+    // pith may have died before the line above took effect.
+    if rustix::process::getppid() != Some(parent) {
+        return Err(io::Error::other("pith exited while starting QEMU"));
+    }
+    Ok(())
+}
+
+/// The descriptor numbers of the serial sockets, for [`arguments`].
+pub fn raw_fds(serial: &[OwnedFd; 3]) -> [i32; 3] {
+    [0, 1, 2].map(|index| serial[index].as_raw_fd())
+}
+
+/// `program` and `args` as a shell would need them typed, for `--verbose`.
+pub fn shell_words(program: &Path, args: &[OsString]) -> String {
+    std::iter::once(program.as_os_str())
+        .chain(args.iter().map(OsString::as_os_str))
+        .map(shell_quote)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn shell_quote(word: &OsStr) -> String {
+    let text = word.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-+=:,./@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> VmConfig {
+        VmConfig {
+            kernel: PathBuf::from("/cache/kernel"),
+            image: PathBuf::from("/tmp/app.img"),
+            memory: MemorySize::parse("64M").unwrap(),
+            accelerator: Accelerator::Tcg,
+            cmdline: "log=warn".to_owned(),
+        }
+    }
+
+    #[test]
+    fn command_line_wires_three_serial_ports_and_debug_exit() {
+        let args = arguments(&config(), [5, 7, 9]);
+        let line = shell_words(Path::new("qemu-system-x86_64"), &args);
+        assert_eq!(
+            line,
+            "qemu-system-x86_64 \
+             -M microvm,accel=tcg,rtc=on,pit=on,pic=on,isa-serial=off -cpu max -m 64M \
+             -nodefaults -no-user-config -nographic -no-reboot -display none \
+             -kernel /cache/kernel -initrd /tmp/app.img -append log=warn \
+             -chardev socket,id=com1,fd=5 -device isa-serial,chardev=com1,iobase=0x3f8,irq=4 \
+             -chardev socket,id=com2,fd=7 -device isa-serial,chardev=com2,iobase=0x2f8,irq=3 \
+             -chardev socket,id=com3,fd=9 -device isa-serial,chardev=com3,iobase=0x3e8,irq=6 \
+             -device isa-debug-exit,iobase=0xf4,iosize=4"
+        );
+    }
+
+    #[test]
+    fn kvm_uses_the_host_cpu() {
+        let config = VmConfig {
+            accelerator: Accelerator::Kvm,
+            ..config()
+        };
+        let args = arguments(&config, [3, 4, 5]);
+        assert_eq!(
+            args[1],
+            "microvm,accel=kvm,rtc=on,pit=on,pic=on,isa-serial=off"
+        );
+        assert_eq!(args[3], "host,-arch-capabilities");
+    }
+
+    #[test]
+    fn quoting_for_display() {
+        assert_eq!(shell_quote(OsStr::new("log=warn")), "log=warn");
+        assert_eq!(shell_quote(OsStr::new("a b")), "'a b'");
+        assert_eq!(shell_quote(OsStr::new("it's")), r"'it'\''s'");
+        assert_eq!(shell_quote(OsStr::new("")), "''");
+    }
+
+    #[test]
+    fn path_search() {
+        assert_eq!(find_on_path(None), None);
+        assert_eq!(find_on_path(Some(OsStr::new("/nonexistent"))), None);
+    }
+}
