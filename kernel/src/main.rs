@@ -53,6 +53,7 @@ fn kernel_range() -> PhysRange {
 /// Called by the PVH entry code on the boot stack with the start info's address.
 #[no_mangle]
 extern "C" fn kernel_entry(start_info: u64) -> ! {
+    let entry_tsc = arch::cpu::rdtsc();
     drivers::console::init();
     let boot = boot::start_info::read(start_info)
         .unwrap_or_else(|error| boot_failure(format_args!("{error}")));
@@ -80,7 +81,7 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
     let heap = mm::heap::init(total_ram)
         .unwrap_or_else(|_| boot_failure(format_args!("not enough memory for the kernel heap")));
 
-    let (tsc_hz, tsc_source) = time::init();
+    let (tsc_hz, tsc_source) = time::init(options.tsc_khz);
     random::init(features, time::realtime_ns());
     arch::percpu::init(arch::gdt::kernel_stack_top());
     arch::syscall_entry::init();
@@ -101,9 +102,10 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
         (image_range.end - image_range.start) >> 10,
     );
     log::info!(
-        "starting {} at {:#x}",
+        "starting {} at {:#x}, {} us after kernel entry",
         alloc::string::String::from_utf8_lossy(&image.manifest().program),
-        start.entry
+        start.entry,
+        (arch::cpu::rdtsc() - entry_tsc) * 1_000_000 / tsc_hz,
     );
     arch::user_entry::enter_user(start.entry, start.stack_pointer);
 }

@@ -32,7 +32,7 @@ pub fn file(scratch: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// `$XDG_CACHE_HOME/pith`, else `~/.cache/pith`.
-fn cache_dir() -> Option<PathBuf> {
+pub fn cache_dir() -> Option<PathBuf> {
     let absolute = |path: PathBuf| path.is_absolute().then_some(path);
     let base = env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)

@@ -5,6 +5,8 @@ use log::LevelFilter;
 /// Run-time options of the kernel.
 pub struct Options {
     pub log_level: LevelFilter,
+    /// The TSC frequency the host measured (`tsc_khz=`), to be checked before use.
+    pub tsc_khz: Option<u64>,
 }
 
 impl Options {
@@ -12,10 +14,13 @@ impl Options {
     pub fn parse(cmdline: &str) -> Options {
         let mut options = Options {
             log_level: LevelFilter::Warn,
+            tsc_khz: None,
         };
         for word in cmdline.split_ascii_whitespace() {
             let (key, value) = word.split_once('=').unwrap_or((word, ""));
-            if key == "log" {
+            if key == "tsc_khz" {
+                options.tsc_khz = value.parse().ok().filter(|&khz| khz > 0);
+            } else if key == "log" {
                 options.log_level = match value {
                     "error" => LevelFilter::Error,
                     "info" => LevelFilter::Info,

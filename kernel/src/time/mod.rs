@@ -19,8 +19,8 @@ static CLOCK: Once<Clock> = Once::new();
 pub const NANOS_PER_SECOND: u64 = 1_000_000_000;
 
 /// Calibrates the TSC and reads the RTC; returns the TSC frequency and how it was found.
-pub fn init() -> (u64, &'static str) {
-    let (tsc_hz, source) = tsc::frequency();
+pub fn init(host_tsc_khz: Option<u64>) -> (u64, &'static str) {
+    let (tsc_hz, source) = tsc::frequency(host_tsc_khz);
     let clock = CLOCK.call_once(|| Clock {
         tsc_at_boot: crate::arch::cpu::rdtsc(),
         tsc_hz,

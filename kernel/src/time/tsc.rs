@@ -5,9 +5,24 @@ use core::arch::x86_64::__cpuid;
 use super::pit::{measure_tsc, PIT_HZ};
 
 /// TSC ticks per second and where the number came from.
-pub fn frequency() -> (u64, &'static str) {
+///
+/// `host_khz` is what `pith` measured on the host, whose TSC the guest's follows under
+/// both TCG and KVM; a short PIT window confirms it, so a wrong value cannot slip in.
+pub fn frequency(host_khz: Option<u64>) -> (u64, &'static str) {
     if let Some(hz) = from_cpuid() {
         return (hz, "CPUID");
+    }
+    if let Some(hz) = host_khz.map(|khz| khz * 1000) {
+        const CHECK_WINDOW: u16 = 3_579; // 3 ms of PIT ticks.
+        // A first short run lets an emulator translate the loop, which would otherwise
+        // count towards the window.
+        measure_tsc(100);
+        let measured = measure_tsc(CHECK_WINDOW) * PIT_HZ / CHECK_WINDOW as u64;
+        // Emulation can only make a window look longer, so allow more slack upwards.
+        if measured > hz - hz / 50 && measured < hz + hz / 10 {
+            return (hz, "host, checked against the PIT");
+        }
+        log::warn!("the host's TSC frequency ({hz} Hz) does not match the PIT ({measured} Hz)");
     }
     (from_pit(), "PIT")
 }

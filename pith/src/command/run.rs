@@ -12,6 +12,7 @@ use crate::elf;
 use crate::kernel;
 use crate::launcher::accel::{self, HostFacts};
 use crate::launcher::qemu::{self, VmConfig};
+use crate::launcher::tsc;
 use crate::pack::{self, ProgramSpec};
 use crate::session;
 
@@ -40,13 +41,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         image,
         memory: args.vm.memory,
         accelerator: choice.accelerator,
-        cmdline: format!("log={}", args.vm.log_level.as_str()),
+        cmdline: kernel_cmdline(args.vm.log_level.as_str()),
     };
     let code = session::run(&qemu, &config)?;
     scratch
         .close()
         .context("cannot remove pith's temporary directory")?;
     Ok(code)
+}
+
+/// The kernel's options (docs/host-protocol.md, "Kernel command line").
+fn kernel_cmdline(log_level: &str) -> String {
+    match tsc::host_tsc_khz() {
+        Some(khz) => format!("log={log_level} tsc_khz={khz}"),
+        None => format!("log={log_level}"),
+    }
 }
 
 /// The image to boot: the target itself if it is one, else a new one in `scratch`.

@@ -2,3 +2,4 @@
 
 pub mod accel;
 pub mod qemu;
+pub mod tsc;
