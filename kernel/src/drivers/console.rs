@@ -8,6 +8,7 @@ use alloc::collections::VecDeque;
 use spin::{Mutex, Once};
 
 use super::serial::Uart;
+use crate::task::wait::WaitQueue;
 
 const COM1: u16 = 0x3f8;
 const COM2: u16 = 0x2f8;
@@ -87,7 +88,7 @@ pub fn read_stdin(buffer: &mut [u8]) -> usize {
     if buffer.is_empty() {
         return 0;
     }
-    loop {
+    let read = STDIN_WAIT.wait_until(None, || {
         let mut stdin = STDIN.lock();
         poll_control(&mut stdin);
         if !stdin.buffer.is_empty() {
@@ -95,23 +96,28 @@ pub fn read_stdin(buffer: &mut [u8]) -> usize {
             for (slot, byte) in buffer.iter_mut().zip(stdin.buffer.drain(..count)) {
                 *slot = byte;
             }
-            return count;
+            return Some(count);
         }
         if stdin.ended {
-            return 0;
+            return Some(0);
         }
         drop(stdin);
-        wait_for_input();
-    }
+        read_raw_console();
+        None
+    });
+    read.unwrap_or(0)
 }
 
-fn wait_for_input() {
+/// Threads waiting for standard input.
+static STDIN_WAIT: WaitQueue = WaitQueue::new();
+
+/// Without a control channel, input comes raw from COM1.
+fn read_raw_console() {
     let ports = ports();
-    if ports.control.is_some() {
-        core::hint::spin_loop();
-    } else if let Some(uart) = ports.stdout {
-        let byte = uart.read_byte();
-        STDIN.lock().buffer.push_back(byte);
+    if ports.control.is_none() {
+        if let Some(byte) = ports.stdout.and_then(|uart| uart.try_read_byte()) {
+            STDIN.lock().buffer.push_back(byte);
+        }
     }
 }
 
@@ -135,6 +141,7 @@ fn poll_control(stdin: &mut Stdin) {
         if kind == FRAME_STDIN_END {
             stdin.ended = true;
         }
+        STDIN_WAIT.wake_all();
     }
 }
 

@@ -10,6 +10,7 @@ use crate::arch::trap::TrapFrame;
 use crate::fs::fd_table;
 use crate::fs::file::{FileStat, POLLNVAL};
 use crate::mm::user::{copy_from_user, copy_to_user, read_user, write_user, Plain};
+use crate::task::wait::WaitQueue;
 
 /// The most one call moves through a kernel buffer at a time.
 const CHUNK: usize = 64 * 1024;
@@ -209,9 +210,12 @@ fn poll_once(entries: &mut [PollFd]) -> usize {
     ready
 }
 
-/// Polls until something is ready or `timeout_ns` passes (`None`: no limit).
+/// Threads in `poll`; every file's readiness change wakes them to look again.
 ///
-/// TODO: sleep on wait queues instead of spinning once devices raise interrupts.
+/// TODO: per-file wait queues, once files other than the console exist.
+static POLL_WAIT: WaitQueue = WaitQueue::new();
+
+/// Polls until something is ready or `timeout_ns` passes (`None`: no limit).
 fn poll_until(address: u64, count: u64, timeout_ns: Option<u64>) -> SysResult {
     if count > fd_table::MAX_DESCRIPTORS as u64 {
         return Err(Errno::EINVAL);
@@ -220,13 +224,13 @@ fn poll_until(address: u64, count: u64, timeout_ns: Option<u64>) -> SysResult {
         .map(|index| read_user(address + index * 8))
         .collect::<Result<_, _>>()?;
     let deadline = timeout_ns.map(|timeout| crate::time::monotonic_ns().saturating_add(timeout));
-    let ready = loop {
+    let ready = match POLL_WAIT.wait_until(deadline, || {
         let ready = poll_once(&mut entries);
-        let expired = deadline.is_some_and(|deadline| crate::time::monotonic_ns() >= deadline);
-        if ready > 0 || expired {
-            break ready;
-        }
-        core::hint::spin_loop();
+        (ready > 0).then_some(ready)
+    }) {
+        Ok(ready) => ready,
+        Err(Errno::ETIMEDOUT) => 0,
+        Err(errno) => return Err(errno),
     };
     for (index, entry) in entries.iter().enumerate() {
         write_user(address + index as u64 * 8, entry)?;

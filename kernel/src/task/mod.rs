@@ -1,6 +1,7 @@
 //! The application's process: one for the lifetime of the VM, one thread for now.
 
 pub mod signal;
+pub mod wait;
 
 use spin::Mutex;
 
