@@ -83,8 +83,16 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
 
     let (tsc_hz, tsc_source) = time::init(options.tsc_khz);
     random::init(features, time::realtime_ns());
-    arch::percpu::init(arch::gdt::kernel_stack_top());
+    arch::percpu::init();
     arch::syscall_entry::init();
+    arch::fpu::init(features.xsave);
+    if arch::apic::init().is_err() || arch::ioapic::init().is_err() {
+        boot_failure(format_args!("cannot map the interrupt controllers"));
+    }
+    if task::init_main_thread().is_err() {
+        boot_failure(format_args!("not enough memory for the first thread"));
+    }
+    drivers::enable_interrupts();
 
     let image = fs::image::init(image_range)
         .unwrap_or_else(|error| boot_failure(format_args!("the image is invalid: {error}")));

@@ -19,43 +19,42 @@ pub const USER_CODE: u16 = 0x20 | 3;
 pub const EMERGENCY_IST_INDEX: u16 = 0;
 
 const EMERGENCY_STACK_SIZE: usize = 16 * 1024;
-const KERNEL_STACK_SIZE: usize = 64 * 1024;
 
 #[repr(C, align(16))]
 struct Stack<const N: usize>([u8; N]);
 
 static mut EMERGENCY_STACK: Stack<EMERGENCY_STACK_SIZE> = Stack([0; EMERGENCY_STACK_SIZE]);
-/// The stack the CPU switches to on a syscall or a trap from ring 3.
-static mut KERNEL_STACK: Stack<KERNEL_STACK_SIZE> = Stack([0; KERNEL_STACK_SIZE]);
 
-static TSS: Once<TaskStateSegment> = Once::new();
+/// The TSS; its RSP0 changes with every thread switch.
+static mut TSS: TaskStateSegment = TaskStateSegment::new();
 static GDT: Once<GlobalDescriptorTable> = Once::new();
 
 fn stack_top<const N: usize>(stack: *const Stack<N>) -> VirtAddr {
     VirtAddr::from_ptr(stack) + N as u64
 }
 
-/// The top of the stack used on entry from user mode.
-pub fn kernel_stack_top() -> u64 {
-    stack_top(&raw const KERNEL_STACK).as_u64()
+/// Sets the stack the CPU switches to on an interrupt or exception from ring 3.
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: one CPU, interrupts off in the kernel: nothing reads the TSS concurrently.
+    unsafe { TSS.privilege_stack_table[0] = VirtAddr::new(top) };
 }
 
 /// Loads the GDT and the TSS and reloads the segment registers.
 pub fn init() {
-    let tss = TSS.call_once(|| {
-        let mut tss = TaskStateSegment::new();
-        tss.privilege_stack_table[0] = stack_top(&raw const KERNEL_STACK);
-        tss.interrupt_stack_table[EMERGENCY_IST_INDEX as usize] =
+    let tss = &raw mut TSS;
+    // SAFETY: runs once at boot before the TSS is loaded.
+    unsafe {
+        (*tss).interrupt_stack_table[EMERGENCY_IST_INDEX as usize] =
             stack_top(&raw const EMERGENCY_STACK);
-        tss
-    });
+    }
     let gdt = GDT.call_once(|| {
         let mut gdt = GlobalDescriptorTable::new();
         gdt.append(Descriptor::kernel_code_segment());
         gdt.append(Descriptor::kernel_data_segment());
         gdt.append(Descriptor::user_data_segment());
         gdt.append(Descriptor::user_code_segment());
-        gdt.append(Descriptor::tss_segment(tss));
+        // SAFETY: TSS is a static that lives for the whole run.
+        gdt.append(Descriptor::tss_segment(unsafe { &*tss }));
         gdt
     });
     gdt.load();

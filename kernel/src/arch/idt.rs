@@ -55,7 +55,7 @@ fn gate(handler: u64, ist: u8) -> Gate {
     }
 }
 
-/// Fills the exception vectors and loads the table.
+/// Fills every vector with its entry stub and loads the table.
 pub fn init() {
     let table = &raw mut IDT;
     // SAFETY: `trap_stub_table` is the static table of entry stubs in trap.rs.

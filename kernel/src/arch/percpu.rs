@@ -23,13 +23,16 @@ static mut PERCPU: PerCpu = PerCpu {
 };
 
 /// Points GS at this CPU's data; user code starts with a GS base of zero.
-pub fn init(kernel_rsp: u64) {
+pub fn init() {
     let address = &raw mut PERCPU;
     // SAFETY: runs once on the boot CPU before anything else reads PERCPU.
-    unsafe {
-        (*address).self_pointer = address as u64;
-        (*address).kernel_rsp = kernel_rsp;
-    }
+    unsafe { (*address).self_pointer = address as u64 };
     GsBase::write(VirtAddr::from_ptr(address));
     KernelGsBase::write(VirtAddr::zero());
+}
+
+/// Sets the stack the SYSCALL entry switches to.
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: one CPU, interrupts off in the kernel: the entry code cannot run meanwhile.
+    unsafe { PERCPU.kernel_rsp = top };
 }

@@ -1,7 +1,8 @@
 //! The SYSCALL instruction's entry point and MSR setup.
 //!
 //! The entry builds the same [`TrapFrame`] an exception does, so that signal delivery and
-//! `rt_sigreturn` see one layout. It returns with SYSRET when the frame still holds what
+//! `rt_sigreturn` see one layout; the error-code slot keeps the syscall number, so that an
+//! interrupted call can be restarted. It returns with SYSRET when the frame still holds what
 //! SYSCALL left (RCX = RIP, R11 = RFLAGS, a user RIP), and with IRETQ otherwise.
 
 use core::arch::global_asm;
@@ -27,7 +28,7 @@ syscall_entry:
     push r11
     push {user_code}
     push rcx
-    push 0
+    push rax
     push {vector}
     push rax
     push rbx

@@ -8,6 +8,7 @@ use alloc::collections::VecDeque;
 use spin::{Mutex, Once};
 
 use super::serial::Uart;
+use crate::syscall::errno::Errno;
 use crate::task::wait::WaitQueue;
 
 const COM1: u16 = 0x3f8;
@@ -52,6 +53,34 @@ fn ports() -> &'static Ports {
     PORTS.get().expect("initialised above")
 }
 
+/// ISA interrupt lines of COM1 and COM3.
+const COM1_LINE: u8 = 4;
+const COM3_LINE: u8 = 6;
+
+/// The interrupt line that signals standard input, with its interrupt enabled.
+pub fn interrupt_lines() -> &'static [u8] {
+    let ports = ports();
+    if let Some(uart) = ports.control {
+        uart.enable_receive_interrupt();
+        &[COM3_LINE]
+    } else if let Some(uart) = ports.stdout {
+        uart.enable_receive_interrupt();
+        &[COM1_LINE]
+    } else {
+        &[]
+    }
+}
+
+/// Input arrived: take it in and wake whoever waits for it.
+pub fn interrupt() {
+    let mut stdin = STDIN.lock();
+    poll_control(&mut stdin);
+    drop(stdin);
+    read_raw_console();
+    STDIN_WAIT.wake_all();
+    crate::fs::file::readiness_changed();
+}
+
 pub fn write_stdout(bytes: &[u8]) {
     if let Some(uart) = ports().stdout {
         uart.write(bytes);
@@ -84,11 +113,12 @@ pub fn stdin_ready() -> bool {
 }
 
 /// Reads standard input into `buffer`, waiting for at least one byte; 0 means end of file.
-pub fn read_stdin(buffer: &mut [u8]) -> usize {
+/// A signal interrupts the wait (`ERESTARTSYS`).
+pub fn read_stdin(buffer: &mut [u8]) -> Result<usize, Errno> {
     if buffer.is_empty() {
-        return 0;
+        return Ok(0);
     }
-    let read = STDIN_WAIT.wait_until(None, || {
+    STDIN_WAIT.wait_until(None, || {
         let mut stdin = STDIN.lock();
         poll_control(&mut stdin);
         if !stdin.buffer.is_empty() {
@@ -104,8 +134,7 @@ pub fn read_stdin(buffer: &mut [u8]) -> usize {
         drop(stdin);
         read_raw_console();
         None
-    });
-    read.unwrap_or(0)
+    })
 }
 
 /// Threads waiting for standard input.
@@ -115,7 +144,7 @@ static STDIN_WAIT: WaitQueue = WaitQueue::new();
 fn read_raw_console() {
     let ports = ports();
     if ports.control.is_none() {
-        if let Some(byte) = ports.stdout.and_then(|uart| uart.try_read_byte()) {
+        while let Some(byte) = ports.stdout.and_then(|uart| uart.try_read_byte()) {
             STDIN.lock().buffer.push_back(byte);
         }
     }

@@ -42,6 +42,13 @@ impl Uart {
         Some(Uart { base })
     }
 
+    /// Raises the port's interrupt whenever a byte arrives.
+    pub fn enable_receive_interrupt(&self) {
+        outb(self.base + INTERRUPT_ENABLE, 1);
+        // OUT2 gates the UART's interrupt line on PC hardware.
+        outb(self.base + MODEM_CONTROL, 0x0b);
+    }
+
     pub fn write_byte(&self, byte: u8) {
         while inb(self.base + LINE_STATUS) & LINE_STATUS_TRANSMIT_EMPTY == 0 {
             core::hint::spin_loop();

@@ -57,7 +57,7 @@ impl File for ConsoleFile {
         if self.stream != Stream::Input {
             return Err(Errno::EBADF);
         }
-        Ok(console::read_stdin(buffer))
+        console::read_stdin(buffer)
     }
 
     fn write(&self, bytes: &[u8]) -> SysResult {

@@ -18,6 +18,16 @@ pub struct FileStat {
     pub block_size: u32,
 }
 
+/// Threads in `poll` and friends, woken whenever any file may have become ready.
+///
+/// TODO: per-file wait queues, so that a change wakes only those who watch that file.
+pub static READINESS: crate::task::wait::WaitQueue = crate::task::wait::WaitQueue::new();
+
+/// Tells pollers to look again.
+pub fn readiness_changed() {
+    READINESS.wake_all();
+}
+
 pub trait File: Send + Sync {
     fn read(&self, _buffer: &mut [u8]) -> SysResult {
         Err(Errno::EBADF)

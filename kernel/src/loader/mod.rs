@@ -9,7 +9,7 @@ use core::fmt;
 use pith_image::Image;
 
 pub use elf::LoadedElf;
-pub use stack::STACK_SIZE;
+pub use stack::{CLOCK_TICKS, STACK_SIZE};
 
 /// Why the program could not be started.
 #[derive(Debug)]

@@ -163,6 +163,56 @@ impl AddressSpace {
         Ok(())
     }
 
+    /// Moves `old..old + old_length`, which must lie in one area, to `new` with
+    /// `new_length` bytes (`mremap`); pages beyond the old length are filled on first touch.
+    pub fn move_area(
+        &mut self,
+        old: u64,
+        old_length: u64,
+        new: u64,
+        new_length: u64,
+    ) -> Result<(), Errno> {
+        let vma = *self.find(old).ok_or(Errno::EFAULT)?;
+        if old + old_length > vma.end {
+            return Err(Errno::EFAULT);
+        }
+        let kept = old_length.min(new_length);
+        let mut offset = 0;
+        while offset < kept {
+            paging::move_user(old + offset, new + offset).map_err(|_| Errno::ENOMEM)?;
+            offset += PAGE_SIZE;
+        }
+        let backing = match vma.backing {
+            Backing::Image { offset, file_end } => {
+                let start_offset = offset + (old - vma.start);
+                Backing::Image {
+                    offset: start_offset,
+                    file_end: new + file_end.saturating_sub(old),
+                }
+            }
+            Backing::Anonymous => Backing::Anonymous,
+        };
+        self.unmap(old, old + old_length);
+        self.insert(Vma {
+            start: new,
+            end: new + new_length,
+            prot: vma.prot,
+            backing,
+        });
+        Ok(())
+    }
+
+    /// Grows the area that ends at `end` up to `new_end` (free, checked by the caller).
+    pub fn extend_area(&mut self, end: u64, new_end: u64) -> Result<(), Errno> {
+        let mut vma = *self.find(end - 1).ok_or(Errno::EFAULT)?;
+        let extension = vma.split_off(end);
+        self.insert(Vma {
+            end: new_end,
+            ..extension
+        });
+        Ok(())
+    }
+
     /// A free range of `length` bytes, as high as possible below `MMAP_TOP`.
     pub fn find_free(&self, length: u64) -> Option<u64> {
         let mut top = MMAP_TOP;

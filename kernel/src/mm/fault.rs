@@ -42,7 +42,10 @@ pub fn handle_user_fault(address: u64, access: Access) -> Result<(), SignalCode>
     }
 
     let page = page_align_down(address);
-    log::trace!("fault at {address:#x} {access:?} in {vma:?}: {:?}", paging::translate_user(page));
+    log::trace!(
+        "fault at {address:#x} {access:?} in {vma:?}: {:?}",
+        paging::translate_user(page)
+    );
     match paging::translate_user(page) {
         None => populate(&vma, page),
         Some(mapping) if access.write && crate::fs::image::contains_frame(mapping.phys) => {

@@ -122,8 +122,21 @@ impl FrameAllocator {
     }
 }
 
-/// One frame, with unspecified contents; `None` when memory is exhausted.
+/// Frames only the kernel may take, so that an application that uses up memory cannot
+/// leave the kernel without page tables or stacks.
+const KERNEL_RESERVE: u64 = 256;
+
+/// One frame for the application, with unspecified contents; `None` when only the
+/// kernel's reserve is left.
 pub fn alloc() -> Option<u64> {
+    if FRAMES.lock().free_frames <= KERNEL_RESERVE {
+        return None;
+    }
+    alloc_kernel()
+}
+
+/// One frame for the kernel's own use, which may dip into the reserve.
+pub fn alloc_kernel() -> Option<u64> {
     let mut frames = FRAMES.lock();
     let frame = if frames.free_list != 0 {
         let frame = frames.free_list;
@@ -137,12 +150,23 @@ pub fn alloc() -> Option<u64> {
     Some(frame)
 }
 
-/// One frame filled with zeros.
+/// One application frame filled with zeros.
 pub fn alloc_zeroed() -> Option<u64> {
     let frame = alloc()?;
+    zero(frame);
+    Some(frame)
+}
+
+/// One kernel frame filled with zeros (page tables).
+pub fn alloc_kernel_zeroed() -> Option<u64> {
+    let frame = alloc_kernel()?;
+    zero(frame);
+    Some(frame)
+}
+
+fn zero(frame: u64) {
     // SAFETY: the frame was just allocated and is reached through the physical window.
     unsafe { core::ptr::write_bytes(phys_to_virt(frame) as *mut u8, 0, PAGE_SIZE as usize) };
-    Some(frame)
 }
 
 /// `count` physically contiguous frames that are never freed (for the kernel heap).

@@ -16,6 +16,12 @@ pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
 /// The kernel image runs at this offset from its physical load address (see linker.ld).
 pub const KERNEL_VIRT_OFFSET: u64 = 0xffff_c000_0000_0000;
 
+/// Device registers (local APIC, I/O APIC) are mapped from here, uncached.
+pub const MMIO_BASE: u64 = 0xffff_d000_0000_0000;
+
+/// Threads' kernel stacks are mapped from here, each with an unmapped guard page below.
+pub const KERNEL_STACKS_BASE: u64 = 0xffff_e000_0000_0000;
+
 /// The first address above the application's half of the address space.
 pub const USER_END: u64 = 0x0000_8000_0000_0000;
 

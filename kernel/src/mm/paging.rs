@@ -19,7 +19,8 @@ struct Frames;
 // SAFETY: `frame::alloc_zeroed` returns unused, zeroed frames.
 unsafe impl FrameAllocator<Size4KiB> for Frames {
     fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
-        frame::alloc_zeroed().map(|address| PhysFrame::containing_address(PhysAddr::new(address)))
+        frame::alloc_kernel_zeroed()
+            .map(|address| PhysFrame::containing_address(PhysAddr::new(address)))
     }
 }
 
@@ -43,7 +44,7 @@ const TWO_MIB: u64 = 2 << 20;
 /// Builds the final kernel page tables and switches to them. The boot identity mapping is
 /// gone afterwards.
 pub fn init(ram: &[PhysRange]) -> Result<(), MapToError<Size4KiB>> {
-    let root = frame::alloc_zeroed().ok_or(MapToError::FrameAllocationFailed)?;
+    let root = frame::alloc_kernel_zeroed().ok_or(MapToError::FrameAllocationFailed)?;
     // SAFETY: the frame is new and zeroed, reached through the physical window.
     let level4 = unsafe { &mut *(phys_to_virt(root) as *mut PageTable) };
     // SAFETY: all physical memory is mapped at PHYS_OFFSET by the boot tables and will be by
@@ -122,6 +123,55 @@ fn map_kernel_image(tables: &mut OffsetPageTable<'static>) -> Result<(), MapToEr
     Ok(())
 }
 
+/// Maps a page of device registers at `address` in the kernel's half, uncached.
+pub fn map_mmio(address: u64, phys: u64) -> Result<(), ()> {
+    let flags = Flags::PRESENT
+        | Flags::WRITABLE
+        | Flags::NO_EXECUTE
+        | Flags::GLOBAL
+        | Flags::NO_CACHE
+        | Flags::WRITE_THROUGH;
+    map_kernel(address, phys, flags)
+}
+
+/// Maps a read-write, never executable kernel page (kernel stacks).
+pub fn map_kernel_data(address: u64, phys: u64) -> Result<(), ()> {
+    map_kernel(
+        address,
+        phys,
+        Flags::PRESENT | Flags::WRITABLE | Flags::NO_EXECUTE | Flags::GLOBAL,
+    )
+}
+
+fn map_kernel(address: u64, phys: u64, flags: Flags) -> Result<(), ()> {
+    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
+    let frame = PhysFrame::containing_address(PhysAddr::new(phys));
+    with_tables(|tables| {
+        // SAFETY: callers map kernel-only addresses reserved for this purpose (see mm/mod.rs).
+        unsafe {
+            tables.map_to_with_table_flags(
+                page,
+                frame,
+                flags,
+                Flags::PRESENT | Flags::WRITABLE,
+                &mut Frames,
+            )
+        }
+        .map(|flush| flush.flush())
+        .map_err(|_| ())
+    })
+}
+
+/// Removes a kernel page mapped with [`map_kernel_data`], returning its frame.
+pub fn unmap_kernel(address: u64) -> Option<u64> {
+    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
+    with_tables(|tables| {
+        let (frame, flush) = tables.unmap(page).ok()?;
+        flush.flush();
+        Some(frame.start_address().as_u64())
+    })
+}
+
 /// Rights of a page of the application.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UserRights {
@@ -160,6 +210,24 @@ pub fn map_user(address: u64, phys: u64, rights: UserRights) -> Result<(), ()> {
         }
         .map(|flush| flush.flush())
         .map_err(|_| ())
+    })
+}
+
+/// Moves the mapping of the user page at `from` to `to`, keeping its rights (`mremap`).
+pub fn move_user(from: u64, to: u64) -> Result<(), ()> {
+    let source = Page::<Size4KiB>::containing_address(VirtAddr::new(from));
+    let target = Page::<Size4KiB>::containing_address(VirtAddr::new(to));
+    let parents = Flags::PRESENT | Flags::WRITABLE | Flags::USER_ACCESSIBLE;
+    with_tables(|tables| {
+        let TranslateResult::Mapped { flags, .. } = tables.translate(VirtAddr::new(from)) else {
+            return Ok(());
+        };
+        let (frame, flush) = tables.unmap(source).map_err(|_| ())?;
+        flush.flush();
+        // SAFETY: both pages are in the user half; the frame moves, nothing else changes.
+        unsafe { tables.map_to_with_table_flags(target, frame, flags, parents, &mut Frames) }
+            .map(|flush| flush.flush())
+            .map_err(|_| ())
     })
 }
 

@@ -110,6 +110,8 @@ pub unsafe trait Plain: Copy {}
 // SAFETY: integers have no padding and accept every bit pattern.
 unsafe impl Plain for u64 {}
 // SAFETY: as above.
+unsafe impl Plain for u8 {}
+// SAFETY: as above.
 unsafe impl Plain for u32 {}
 // SAFETY: as above.
 unsafe impl Plain for i64 {}

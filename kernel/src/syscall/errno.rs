@@ -73,6 +73,9 @@ errnos! {
     ETIMEDOUT = 110,
     ECONNREFUSED = 111,
     EINPROGRESS = 115,
+    // Kernel-internal: the syscall was interrupted by a signal and may be restarted
+    // (include/linux/errno.h). Never reaches the application.
+    ERESTARTSYS = 512,
 }
 
 /// What every syscall returns: a non-negative value or an errno.

@@ -8,9 +8,8 @@ use super::errno::{Errno, SysResult};
 use super::Args;
 use crate::arch::trap::TrapFrame;
 use crate::fs::fd_table;
-use crate::fs::file::{FileStat, POLLNVAL};
+use crate::fs::file::{FileStat, POLLNVAL, READINESS};
 use crate::mm::user::{copy_from_user, copy_to_user, read_user, write_user, Plain};
-use crate::task::wait::WaitQueue;
 
 /// The most one call moves through a kernel buffer at a time.
 const CHUNK: usize = 64 * 1024;
@@ -210,11 +209,6 @@ fn poll_once(entries: &mut [PollFd]) -> usize {
     ready
 }
 
-/// Threads in `poll`; every file's readiness change wakes them to look again.
-///
-/// TODO: per-file wait queues, once files other than the console exist.
-static POLL_WAIT: WaitQueue = WaitQueue::new();
-
 /// Polls until something is ready or `timeout_ns` passes (`None`: no limit).
 fn poll_until(address: u64, count: u64, timeout_ns: Option<u64>) -> SysResult {
     if count > fd_table::MAX_DESCRIPTORS as u64 {
@@ -224,13 +218,14 @@ fn poll_until(address: u64, count: u64, timeout_ns: Option<u64>) -> SysResult {
         .map(|index| read_user(address + index * 8))
         .collect::<Result<_, _>>()?;
     let deadline = timeout_ns.map(|timeout| crate::time::monotonic_ns().saturating_add(timeout));
-    let ready = match POLL_WAIT.wait_until(deadline, || {
+    let ready = match READINESS.wait_until(deadline, || {
         let ready = poll_once(&mut entries);
         (ready > 0).then_some(ready)
     }) {
         Ok(ready) => ready,
         Err(Errno::ETIMEDOUT) => 0,
-        Err(errno) => return Err(errno),
+        // poll(2) is never restarted after a handler.
+        Err(_) => return Err(Errno::EINTR),
     };
     for (index, entry) in entries.iter().enumerate() {
         write_user(address + index as u64 * 8, entry)?;

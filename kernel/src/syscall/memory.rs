@@ -116,6 +116,59 @@ pub fn mprotect(_: &mut TrapFrame, args: Args) -> SysResult {
     Ok(0)
 }
 
+const MREMAP_MAYMOVE: u64 = 1;
+const MREMAP_FIXED: u64 = 2;
+const MREMAP_DONTUNMAP: u64 = 4;
+
+/// `mremap` (mremap(2)): shrink in place, grow in place when the space after is free,
+/// otherwise move if allowed.
+pub fn mremap(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [old, old_length, new_length, flags, new_address, _] = args;
+    if !old.is_multiple_of(PAGE_SIZE)
+        || flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0 || flags & MREMAP_DONTUNMAP != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let old_length = page_align_up(old_length).ok_or(Errno::EINVAL)?;
+    let new_length = page_align_up(new_length)
+        .filter(|&length| length != 0)
+        .ok_or(Errno::EINVAL)?;
+    let old_end = user_range(old, old_length.max(PAGE_SIZE))?;
+    let mut space = current();
+    let vma = *space.find(old).ok_or(Errno::EFAULT)?;
+    if old_end > vma.end {
+        return Err(Errno::EFAULT);
+    }
+
+    if flags & MREMAP_FIXED != 0 {
+        let new_end = user_range(new_address, new_length)?;
+        if new_address < old_end && old < new_end {
+            return Err(Errno::EINVAL);
+        }
+        space.unmap(new_address, new_end);
+        space.move_area(old, old_length, new_address, new_length)?;
+        return Ok(new_address as usize);
+    }
+    if new_length <= old_length {
+        space.unmap(old + new_length, old + old_length);
+        return Ok(old as usize);
+    }
+    let grown_end = old.checked_add(new_length).filter(|&end| end <= USER_END);
+    if let Some(end) = grown_end.filter(|&end| vma.end == old_end && space.is_free(old_end, end)) {
+        space.extend_area(old_end, end)?;
+        return Ok(old as usize);
+    }
+    if flags & MREMAP_MAYMOVE == 0 {
+        return Err(Errno::ENOMEM);
+    }
+    let target = space.find_free(new_length).ok_or(Errno::ENOMEM)?;
+    space.move_area(old, old_length, target, new_length)?;
+    Ok(target as usize)
+}
+
 const MADV_DONTNEED: u64 = 4;
 const MADV_FREE: u64 = 8;
 

@@ -3,13 +3,16 @@
 
 pub mod errno;
 mod files;
+mod futex;
 mod info;
 mod io;
 mod memory;
 pub mod names;
 mod process;
 mod signal;
+mod thread;
 mod time;
+mod timer;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -47,6 +50,7 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         12 => memory::brk,
         13 => signal::rt_sigaction,
         14 => signal::rt_sigprocmask,
+        15 => signal::rt_sigreturn,
         16 => io::ioctl,
         17 => io::pread64,
         18 => io::pwrite64,
@@ -54,11 +58,19 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         20 => io::writev,
         21 => files::access,
         24 => process::sched_yield,
+        25 => memory::mremap,
         27 => memory::mincore,
         28 => memory::madvise,
         35 => time::nanosleep,
+        36 => timer::getitimer,
+        37 => timer::alarm,
+        38 => timer::setitimer,
         39 => process::getpid,
-        60 => process::exit,
+        56 => thread::clone,
+        57 => thread::fork,
+        58 => thread::vfork,
+        59 => thread::execve,
+        60 => thread::exit,
         62 => signal::kill,
         63 => info::uname,
         72 => io::fcntl,
@@ -66,6 +78,8 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         89 => files::readlink,
         96 => time::gettimeofday,
         97 => info::getrlimit,
+        98 => timer::getrusage,
+        100 => timer::times,
         102 => process::getuid,
         104 => process::getuid,
         107 => process::getuid,
@@ -74,29 +88,42 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         115 => process::getgroups,
         118 => process::getresuid,
         120 => process::getresuid,
+        127 => signal::rt_sigpending,
+        128 => signal::rt_sigtimedwait,
+        129 => signal::rt_sigqueueinfo,
+        130 => signal::rt_sigsuspend,
         131 => signal::sigaltstack,
         158 => process::arch_prctl,
-        186 => process::getpid,
+        186 => process::gettid,
         200 => signal::tkill,
         201 => time::time,
-        202 => process::futex,
+        202 => futex::futex,
+        203 => process::sched_setaffinity,
         204 => process::sched_getaffinity,
-        218 => process::set_tid_address,
+        218 => thread::set_tid_address,
+        222 => timer::timer_create,
+        223 => timer::timer_settime,
+        224 => timer::timer_gettime,
+        225 => timer::timer_getoverrun,
+        226 => timer::timer_delete,
         228 => time::clock_gettime,
         229 => time::clock_getres,
         230 => time::clock_nanosleep,
-        231 => process::exit,
+        231 => thread::exit_group,
         234 => signal::tgkill,
         257 => files::openat,
         262 => files::newfstatat,
         267 => files::readlinkat,
         269 => files::faccessat,
         271 => io::ppoll,
-        273 => process::set_robust_list,
+        273 => thread::set_robust_list,
+        297 => signal::rt_tgsigqueueinfo,
         302 => info::prlimit64,
         309 => process::getcpu,
         318 => info::getrandom,
+        322 => thread::execve,
         334 => process::rseq,
+        435 => thread::clone3,
         439 => files::faccessat,
     }
     table
@@ -125,6 +152,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
         Ok(value) => value as u64,
         Err(errno) => (-(errno.0 as i64)) as u64,
     };
+    crate::task::return_to_user(frame);
 }
 
 /// Logs one call at debug level: name, raw arguments and result.

@@ -5,11 +5,13 @@ use super::errno::{Errno, SysResult};
 use super::Args;
 use crate::arch::trap::TrapFrame;
 use crate::mm::user::{read_user, write_user};
+use crate::task::scheduler;
+use crate::task::wait::sleep_until;
 use crate::time::{monotonic_ns, realtime_ns, resolution_ns, NANOS_PER_SECOND};
 
 // Clock ids (include/uapi/linux/time.h).
-const CLOCK_REALTIME: u64 = 0;
-const CLOCK_MONOTONIC: u64 = 1;
+pub const CLOCK_REALTIME: u64 = 0;
+pub const CLOCK_MONOTONIC: u64 = 1;
 const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
 const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
 const CLOCK_MONOTONIC_RAW: u64 = 4;
@@ -23,7 +25,7 @@ const CLOCK_TAI: u64 = 11;
 const TIMER_ABSTIME: u64 = 1;
 
 /// The time of `clock` in nanoseconds.
-fn now(clock: u64) -> Result<u64, Errno> {
+pub fn now(clock: u64) -> Result<u64, Errno> {
     match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_REALTIME_ALARM | CLOCK_TAI => {
             Ok(realtime_ns())
@@ -33,14 +35,13 @@ fn now(clock: u64) -> Result<u64, Errno> {
         | CLOCK_MONOTONIC_COARSE
         | CLOCK_BOOTTIME
         | CLOCK_BOOTTIME_ALARM => Ok(monotonic_ns()),
-        // TODO: per-thread CPU accounting comes with the scheduler; with one thread that
-        // never waits for another, time since boot is a close upper bound.
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(monotonic_ns()),
+        CLOCK_PROCESS_CPUTIME_ID => Ok(scheduler::cpu_times().1),
+        CLOCK_THREAD_CPUTIME_ID => Ok(scheduler::cpu_times().0),
         _ => Err(Errno::EINVAL),
     }
 }
 
-fn timespec(nanos: u64) -> [i64; 2] {
+pub fn timespec(nanos: u64) -> [i64; 2] {
     [
         (nanos / NANOS_PER_SECOND) as i64,
         (nanos % NANOS_PER_SECOND) as i64,
@@ -48,7 +49,7 @@ fn timespec(nanos: u64) -> [i64; 2] {
 }
 
 /// Reads a `struct timespec`, rejecting negative or out-of-range fields.
-fn read_timespec(address: u64) -> Result<u64, Errno> {
+pub fn read_timespec(address: u64) -> Result<u64, Errno> {
     let [seconds, nanos]: [i64; 2] = read_user(address)?;
     if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
         return Err(Errno::EINVAL);
@@ -96,60 +97,49 @@ pub fn time(_: &mut TrapFrame, args: Args) -> SysResult {
     Ok(seconds as usize)
 }
 
-/// Waits until `clock` reads `deadline`.
-///
-/// TODO: halt until a timer interrupt instead of spinning, once the kernel programs the
-/// local APIC timer; with a single thread nothing else could use the CPU meanwhile.
-fn wait_until(clock: u64, deadline: u64) -> Result<(), Errno> {
-    while now(clock)? < deadline {
-        core::hint::spin_loop();
+/// Sleeps until `clock` reads `deadline`. Interrupted by a handled signal it fails with
+/// `EINTR` and, for a relative sleep, stores the time left at `remaining`.
+fn sleep(clock: u64, deadline: u64, remaining: Option<u64>) -> SysResult {
+    let monotonic_deadline = if matches!(clock, CLOCK_REALTIME | CLOCK_REALTIME_COARSE | CLOCK_TAI)
+    {
+        monotonic_ns().saturating_add(deadline.saturating_sub(realtime_ns()))
+    } else {
+        deadline
+    };
+    match sleep_until(monotonic_deadline) {
+        Ok(()) => Ok(0),
+        Err(_) => {
+            if let Some(address) = remaining.filter(|&address| address != 0) {
+                let left = monotonic_deadline.saturating_sub(monotonic_ns());
+                write_user(address, &timespec(left))?;
+            }
+            Err(Errno::EINTR)
+        }
     }
-    Ok(())
 }
 
 pub fn nanosleep(_: &mut TrapFrame, args: Args) -> SysResult {
     let duration = read_timespec(args[0])?;
-    wait_until(CLOCK_MONOTONIC, monotonic_ns().saturating_add(duration))?;
-    Ok(0)
+    sleep(
+        CLOCK_MONOTONIC,
+        monotonic_ns().saturating_add(duration),
+        Some(args[1]),
+    )
 }
 
 pub fn clock_nanosleep(_: &mut TrapFrame, args: Args) -> SysResult {
-    let [clock, flags, request, ..] = args;
-    if matches!(clock, CLOCK_THREAD_CPUTIME_ID) {
+    let [clock, flags, request, remaining, ..] = args;
+    if matches!(clock, CLOCK_THREAD_CPUTIME_ID | CLOCK_PROCESS_CPUTIME_ID) {
+        crate::warn_once!(
+            "clock_nanosleep on a CPU-time clock is not supported: it returns EINVAL"
+        );
         return Err(Errno::EINVAL);
     }
     let value = read_timespec(request)?;
-    let deadline = if flags & TIMER_ABSTIME != 0 {
-        value
-    } else {
-        now(clock)?.saturating_add(value)
-    };
-    wait_until(clock, deadline)?;
-    Ok(0)
-}
-
-const FUTEX_WAIT_BITSET: u64 = 9;
-const FUTEX_CLOCK_REALTIME: u64 = 256;
-
-/// Sleeps out a futex timeout: relative for `FUTEX_WAIT`, absolute for
-/// `FUTEX_WAIT_BITSET` (on the realtime clock with `FUTEX_CLOCK_REALTIME`); forever
-/// without one.
-pub fn sleep_until_timeout(op: u64, timeout: u64) -> Result<(), Errno> {
-    if timeout == 0 {
-        loop {
-            x86_64::instructions::hlt();
-        }
+    if flags & TIMER_ABSTIME != 0 {
+        now(clock)?;
+        return sleep(clock, value, None);
     }
-    let value = read_timespec(timeout)?;
-    let clock = if op & FUTEX_CLOCK_REALTIME != 0 {
-        CLOCK_REALTIME
-    } else {
-        CLOCK_MONOTONIC
-    };
-    let deadline = if op & 127 == FUTEX_WAIT_BITSET {
-        value
-    } else {
-        now(clock)?.saturating_add(value)
-    };
-    wait_until(clock, deadline)
+    let deadline = now(clock)?.saturating_add(value);
+    sleep(clock, deadline, Some(remaining))
 }

@@ -1,17 +1,20 @@
 //! Wait queues: how a thread blocks until something it waits for happens.
 //!
-//! Every blocking call (pipes, `poll`, `epoll_wait`, futexes, sleeping reads) goes through
-//! [`WaitQueue::wait_until`], so that the scheduler can make it sleep without changing any
-//! caller.
-//!
-//! TODO: with one thread and no timer interrupt yet, waiting polls the condition; the
-//! scheduler will park the thread and have `wake_*` make it runnable again.
+//! Every blocking call (pipes, `poll`, `epoll_wait`, sleeping reads) goes through
+//! [`WaitQueue::wait_until`]: the thread checks its condition, and if it does not hold,
+//! sleeps until a `wake_*` on the queue, its deadline or a signal, then checks again.
 
+use alloc::vec::Vec;
+use spin::Mutex;
+
+use super::scheduler;
+use super::thread::Tid;
+use super::timer::{self, Action};
 use crate::syscall::errno::Errno;
 
 /// Threads waiting for one kind of event.
 pub struct WaitQueue {
-    _private: (),
+    waiters: Mutex<Vec<Tid>>,
 }
 
 impl Default for WaitQueue {
@@ -22,19 +25,23 @@ impl Default for WaitQueue {
 
 impl WaitQueue {
     pub const fn new() -> WaitQueue {
-        WaitQueue { _private: () }
+        WaitQueue {
+            waiters: Mutex::new(Vec::new()),
+        }
     }
 
     /// Blocks until `ready` returns `Some`, then returns its value.
     ///
     /// `deadline` is a time on the monotonic clock (`crate::time::monotonic_ns`); when it
-    /// passes, the wait fails with `ETIMEDOUT`. A signal for the thread ends the wait with
-    /// `EINTR`. `ready` is called with no lock held and must take the locks it needs.
+    /// passes, the wait fails with `ETIMEDOUT`. A signal the thread must handle ends the
+    /// wait with `ERESTARTSYS` (the syscall layer turns it into `EINTR` or a restart).
+    /// `ready` is called with no lock held and must take the locks it needs.
     pub fn wait_until<T>(
         &self,
         deadline: Option<u64>,
         mut ready: impl FnMut() -> Option<T>,
     ) -> Result<T, Errno> {
+        let tid = scheduler::current_tid();
         loop {
             if let Some(value) = ready() {
                 return Ok(value);
@@ -42,16 +49,46 @@ impl WaitQueue {
             if deadline.is_some_and(|deadline| crate::time::monotonic_ns() >= deadline) {
                 return Err(Errno::ETIMEDOUT);
             }
-            core::hint::spin_loop();
+            if super::signal::interrupt_pending() {
+                return Err(Errno::ERESTARTSYS);
+            }
+            self.waiters.lock().push(tid);
+            let timer = deadline.map(|deadline| timer::add(deadline, Action::Wake(tid)));
+            scheduler::block();
+            self.waiters.lock().retain(|&waiter| waiter != tid);
+            if let Some(timer) = timer {
+                timer::cancel(timer);
+            }
         }
     }
 
     /// Wakes every waiting thread (each rechecks its condition).
-    pub fn wake_all(&self) {}
+    pub fn wake_all(&self) {
+        let waiters = core::mem::take(&mut *self.waiters.lock());
+        for tid in waiters {
+            scheduler::wake(tid);
+        }
+    }
 
     /// Wakes at most `count` waiting threads; returns how many were woken.
-    #[allow(dead_code)] // The futex implementation is its first user.
-    pub fn wake(&self, _count: usize) -> usize {
-        0
+    #[allow(dead_code)] // For exclusive waits (EPOLLEXCLUSIVE, pipes), coming with the file layer.
+    pub fn wake(&self, count: usize) -> usize {
+        let mut waiters = self.waiters.lock();
+        let count = count.min(waiters.len());
+        let woken: Vec<Tid> = waiters.drain(..count).collect();
+        drop(waiters);
+        for &tid in &woken {
+            scheduler::wake(tid);
+        }
+        woken.len()
+    }
+}
+
+/// Sleeps until `deadline` on the monotonic clock; `ERESTARTSYS` if a signal comes first.
+pub fn sleep_until(deadline: u64) -> Result<(), Errno> {
+    static SLEEPERS: WaitQueue = WaitQueue::new();
+    match SLEEPERS.wait_until(Some(deadline), || None::<()>) {
+        Err(Errno::ETIMEDOUT) => Ok(()),
+        other => other,
     }
 }

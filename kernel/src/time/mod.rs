@@ -35,9 +35,23 @@ fn clock() -> &'static Clock {
 
 /// Nanoseconds since boot; never goes backwards.
 pub fn monotonic_ns() -> u64 {
-    let clock = clock();
-    let ticks = crate::arch::cpu::rdtsc().saturating_sub(clock.tsc_at_boot);
-    ((ticks as u128 * NANOS_PER_SECOND as u128) / clock.tsc_hz as u128) as u64
+    tsc_to_ns(crate::arch::cpu::rdtsc().saturating_sub(clock().tsc_at_boot))
+}
+
+/// Converts a TSC interval to nanoseconds.
+pub fn tsc_to_ns(ticks: u64) -> u64 {
+    ((ticks as u128 * NANOS_PER_SECOND as u128) / clock().tsc_hz as u128) as u64
+}
+
+/// Converts nanoseconds to a TSC interval.
+pub fn ns_to_tsc_delta(nanos: u64) -> u64 {
+    ((nanos as u128 * clock().tsc_hz as u128) / NANOS_PER_SECOND as u128).min(u64::MAX as u128)
+        as u64
+}
+
+/// The TSC value at which the monotonic clock reads `nanos`.
+pub fn ns_to_tsc(nanos: u64) -> u64 {
+    clock().tsc_at_boot.saturating_add(ns_to_tsc_delta(nanos))
 }
 
 /// Nanoseconds since the Unix epoch.
