@@ -154,12 +154,8 @@ impl AddressSpace {
         self.split_at(end);
         for (_, vma) in self.areas.range_mut(start..end) {
             vma.prot = prot;
-            let mut page = vma.start;
-            while page < vma.end {
-                protect_page(page, prot);
-                page += PAGE_SIZE;
-            }
         }
+        paging::protect_user_range(start, end, |phys| page_rights(phys, prot));
         Ok(())
     }
 
@@ -248,31 +244,23 @@ impl AddressSpace {
 
 /// Unmaps the pages of `start..end`, freeing frames the kernel allocated for them.
 fn release_pages(start: u64, end: u64) {
-    let mut page = page_align_down(start);
-    while page < end {
-        if let Some(phys) = paging::unmap_user(page) {
-            if !crate::fs::image::contains_frame(phys) {
-                frame::free(phys);
-            }
+    paging::unmap_user_range(page_align_down(start), end, |phys| {
+        if !crate::fs::image::contains_frame(phys) {
+            frame::free(phys);
         }
-        page += PAGE_SIZE;
-    }
+    });
 }
 
-/// Applies `prot` to a mapped page; pages shared with the image stay read-only so that the
-/// first write copies them.
-fn protect_page(page: u64, prot: Prot) {
-    let Some(phys) = paging::translate_user(page).map(|mapping| mapping.phys) else {
-        return;
-    };
+/// The rights a present page gets under `prot`: none for PROT_NONE (the page stays, hidden
+/// from the application), and never write for a frame shared with the image, so that the
+/// first write copies it.
+fn page_rights(phys: u64, prot: Prot) -> Option<paging::UserRights> {
+    if !prot.read && !prot.write && !prot.execute {
+        return None;
+    }
     let mut rights = prot.rights();
     if crate::fs::image::contains_frame(phys) {
         rights.write = false;
     }
-    if !prot.read && !prot.write && !prot.execute {
-        // PROT_NONE keeps the contents but takes the page away from ring 3.
-        paging::hide_user(page);
-        return;
-    }
-    paging::protect_user(page, rights);
+    Some(rights)
 }

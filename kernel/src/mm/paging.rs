@@ -4,6 +4,7 @@
 use spin::Mutex;
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::mapper::{MapToError, Translate, TranslateResult};
+use x86_64::structures::paging::page_table::PageTableEntry;
 use x86_64::structures::paging::{
     FrameAllocator, Mapper, OffsetPageTable, Page, PageTable, PageTableFlags as Flags, PhysFrame,
     Size2MiB, Size4KiB,
@@ -231,6 +232,69 @@ pub fn move_user(from: u64, to: u64) -> Result<(), ()> {
     })
 }
 
+/// Unmaps every present user page in `start..end` (page aligned), handing each frame to
+/// `release`. Walks the tables directly so that large, sparsely touched ranges cost only
+/// what is mapped.
+pub fn unmap_user_range(start: u64, end: u64, mut release: impl FnMut(u64)) {
+    for_each_user_page(start, end, |entry| {
+        release(entry.addr().as_u64());
+        entry.set_unused();
+    });
+}
+
+/// Gives every present user page in `start..end` the flags `rights` yields for its frame
+/// (`None` hides the page from the application, for PROT_NONE).
+pub fn protect_user_range(start: u64, end: u64, mut rights: impl FnMut(u64) -> Option<UserRights>) {
+    for_each_user_page(start, end, |entry| {
+        let flags = match rights(entry.addr().as_u64()) {
+            Some(rights) => user_flags(rights),
+            None => Flags::PRESENT | Flags::NO_EXECUTE,
+        };
+        entry.set_flags(flags);
+    });
+}
+
+fn for_each_user_page(start: u64, end: u64, mut visit: impl FnMut(&mut PageTableEntry)) {
+    let _guard = TABLES.lock();
+    let (root, _) = Cr3::read();
+    walk(root.start_address().as_u64(), 4, start, end, 0, &mut visit);
+    x86_64::instructions::tlb::flush_all();
+}
+
+/// Visits level-`level` table at `table` covering addresses from `base`.
+fn walk(
+    table: u64,
+    level: u32,
+    start: u64,
+    end: u64,
+    base: u64,
+    visit: &mut impl FnMut(&mut PageTableEntry),
+) {
+    let span = 1u64 << (12 + 9 * (level - 1));
+    // SAFETY: `table` is a page table of the live hierarchy, reached through the physical
+    // window; the TABLES lock is held.
+    let entries = unsafe { &mut *(phys_to_virt(table) as *mut PageTable) };
+    for (index, entry) in entries.iter_mut().enumerate() {
+        let entry_start = base + index as u64 * span;
+        let entry_end = entry_start + span;
+        if entry_end <= start || entry_start >= end || !entry.flags().contains(Flags::PRESENT) {
+            continue;
+        }
+        if level == 1 {
+            visit(entry);
+        } else if !entry.flags().contains(Flags::HUGE_PAGE) {
+            walk(
+                entry.addr().as_u64(),
+                level - 1,
+                start,
+                end,
+                entry_start,
+                visit,
+            );
+        }
+    }
+}
+
 /// Removes the mapping of the user page at `address`, returning its frame.
 pub fn unmap_user(address: u64) -> Option<u64> {
     let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
@@ -239,29 +303,6 @@ pub fn unmap_user(address: u64) -> Option<u64> {
         flush.flush();
         Some(frame.start_address().as_u64())
     })
-}
-
-/// Changes the rights of a mapped user page; does nothing if it is not mapped.
-pub fn protect_user(address: u64, rights: UserRights) {
-    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
-    with_tables(|tables| {
-        // SAFETY: only user pages are changed, and only their access rights.
-        if let Ok(flush) = unsafe { tables.update_flags(page, user_flags(rights)) } {
-            flush.flush();
-        }
-    });
-}
-
-/// Makes a mapped user page inaccessible to the application but keeps it (PROT_NONE).
-pub fn hide_user(address: u64) {
-    let page = Page::<Size4KiB>::containing_address(VirtAddr::new(address));
-    with_tables(|tables| {
-        // SAFETY: only the access rights of a user page change.
-        if let Ok(flush) = unsafe { tables.update_flags(page, Flags::PRESENT | Flags::NO_EXECUTE) }
-        {
-            flush.flush();
-        }
-    });
 }
 
 /// How a user address is mapped right now.

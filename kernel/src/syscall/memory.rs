@@ -15,7 +15,19 @@ const MAP_SHARED_VALIDATE: u64 = 0x03;
 const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+const MAP_NORESERVE: u64 = 0x4000;
+const MAP_POPULATE: u64 = 0x8000;
 const PROT_KNOWN: u64 = Prot::PROT_READ | Prot::PROT_WRITE | Prot::PROT_EXEC;
+
+/// Linux's heuristic overcommit: a single writable mapping larger than all of memory can
+/// never be backed, so it fails up front (`ENOMEM`) instead of at the first touch.
+fn check_overcommit(length: u64) -> Result<(), Errno> {
+    let (_, total_frames) = crate::mm::frame::stats();
+    if length / PAGE_SIZE > total_frames {
+        return Err(Errno::ENOMEM);
+    }
+    Ok(())
+}
 
 /// `brk(0)` reports the break; `brk(addr)` moves it if it can and reports the result.
 pub fn brk(_: &mut TrapFrame, args: Args) -> SysResult {
@@ -64,6 +76,9 @@ pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
         crate::warn_once!("mmap of a file is not supported yet: it returns ENODEV");
         return Err(Errno::ENODEV);
     }
+    if prot & Prot::PROT_WRITE != 0 && flags & MAP_NORESERVE == 0 {
+        check_overcommit(length)?;
+    }
 
     let mut space = current();
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
@@ -93,7 +108,25 @@ pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
         prot: Prot::from_bits(prot),
         backing: Backing::Anonymous,
     });
+    drop(space);
+    if flags & MAP_POPULATE != 0 {
+        populate(start, start + length);
+    }
     Ok(start as usize)
+}
+
+/// Touches every page of a new mapping (`MAP_POPULATE`); memory that runs out leaves the
+/// rest to be filled on first touch, as the flag is only advice.
+fn populate(start: u64, end: u64) {
+    let access = crate::mm::fault::Access {
+        write: false,
+        execute: false,
+    };
+    for page in (start..end).step_by(PAGE_SIZE as usize) {
+        if crate::mm::fault::handle_user_fault(page, access).is_err() {
+            break;
+        }
+    }
 }
 
 pub fn munmap(_: &mut TrapFrame, args: Args) -> SysResult {
@@ -136,6 +169,7 @@ pub fn mremap(_: &mut TrapFrame, args: Args) -> SysResult {
     let new_length = page_align_up(new_length)
         .filter(|&length| length != 0)
         .ok_or(Errno::EINVAL)?;
+    check_overcommit(new_length)?;
     let old_end = user_range(old, old_length.max(PAGE_SIZE))?;
     let mut space = current();
     let vma = *space.find(old).ok_or(Errno::EFAULT)?;
