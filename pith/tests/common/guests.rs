@@ -82,6 +82,11 @@ fn build_c(name: &str, toolchain: Toolchain) -> BuildResult {
 /// The Rust std guest `tests/guests/rust-std`, built for `x86_64-unknown-linux-gnu` with
 /// a statically linked C runtime; panics if it does not build.
 pub fn rust_std_guest() -> PathBuf {
+    rust_guest("rust-std")
+}
+
+/// Where the Rust guests are, built once per test process.
+fn rust_guests_dir() -> PathBuf {
     static BUILT: OnceLock<BuildResult> = OnceLock::new();
 
     BUILT
@@ -120,7 +125,12 @@ fn build_rust_std() -> BuildResult {
         command.env_remove(variable);
     }
     run_build(&mut command, &format!("building {}", project.display()))?;
-    Ok(cargo_target.join(TARGET).join("release/rust-std"))
+    Ok(cargo_target.join(TARGET).join("release"))
+}
+
+/// The Rust std guest binary `name` from `tests/guests/rust-std`.
+pub fn rust_guest(name: &str) -> PathBuf {
+    rust_guests_dir().join(name)
 }
 
 fn guests_dir() -> Result<PathBuf, String> {

@@ -24,6 +24,7 @@ const POLL: Duration = Duration::from_millis(20);
 pub struct Pith {
     command: Command,
     stdin: Vec<u8>,
+    keep_stdin_open: bool,
 }
 
 /// `pith <args>`, with empty standard input unless `stdin` says otherwise.
@@ -37,6 +38,7 @@ where
     Pith {
         command,
         stdin: Vec::new(),
+        keep_stdin_open: false,
     }
 }
 
@@ -59,6 +61,13 @@ impl Pith {
         self
     }
 
+    /// Leaves pith's standard input open after the bytes given with `stdin`, for the test
+    /// to write more with [`Running::write_stdin`].
+    pub fn keep_stdin_open(mut self) -> Self {
+        self.keep_stdin_open = true;
+        self
+    }
+
     /// Runs pith to the end.
     pub fn run(self) -> Outcome {
         self.spawn().wait()
@@ -78,8 +87,13 @@ impl Pith {
 
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let bytes = self.stdin;
-        // pith may exit without reading its input (an error, a crash): ignore EPIPE.
-        let writer = thread::spawn(move || drop(stdin.write_all(&bytes)));
+        let (writer, open_stdin) = if self.keep_stdin_open {
+            let _ = stdin.write_all(&bytes);
+            (thread::spawn(|| ()), Some(stdin))
+        } else {
+            // pith may exit without reading its input (an error, a crash): ignore EPIPE.
+            (thread::spawn(move || drop(stdin.write_all(&bytes))), None)
+        };
         let stdout = Captured::start(child.stdout.take().expect("stdout is piped"));
         let stderr = Captured::start(child.stderr.take().expect("stderr is piped"));
 
@@ -88,6 +102,7 @@ impl Pith {
             child,
             started: Instant::now(),
             writer,
+            open_stdin,
             stdout,
             stderr,
         }
@@ -100,6 +115,7 @@ pub struct Running {
     child: Child,
     started: Instant,
     writer: JoinHandle<()>,
+    open_stdin: Option<std::process::ChildStdin>,
     stdout: Captured,
     stderr: Captured,
 }
@@ -123,6 +139,13 @@ impl Running {
         }
     }
 
+    /// Writes to pith's standard input, kept open by [`Pith::keep_stdin_open`].
+    pub fn write_stdin(&mut self, bytes: &[u8]) {
+        let stdin = self.open_stdin.as_mut().expect("stdin was kept open");
+        stdin.write_all(bytes).expect("writing to pith's stdin");
+        stdin.flush().expect("flushing pith's stdin");
+    }
+
     /// Sends `signal` (a name such as `INT`) to pith alone.
     pub fn signal(&self, signal: &str) {
         send_signal(signal, &self.child.id().to_string());
@@ -143,6 +166,7 @@ impl Running {
     /// everything it started, if pith runs longer than `TIMEOUT` or leaves a process
     /// behind that holds its output open.
     pub fn wait(mut self) -> Outcome {
+        drop(self.open_stdin.take());
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("waiting for pith") {
                 break status;
