@@ -68,7 +68,7 @@ fn memory_calls() {
             .lines()
             .filter(|line| line.starts_with("ok "))
             .count(),
-        29,
+        26,
         "{stdout}"
     );
     outcome.assert_status(0);
