@@ -93,6 +93,12 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
         boot_failure(format_args!("not enough memory for the first thread"));
     }
     drivers::enable_interrupts();
+    if let Some(selection) = options.trace {
+        syscall::trace::init(selection);
+    }
+    if options.summary {
+        syscall::summary::enable();
+    }
 
     let image = fs::image::init(image_range)
         .unwrap_or_else(|error| boot_failure(format_args!("the image is invalid: {error}")));

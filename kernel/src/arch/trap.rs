@@ -47,6 +47,30 @@ impl TrapFrame {
     pub fn is_user(&self) -> bool {
         self.cs & 3 == 3
     }
+
+    /// The registers in the order of the crash frame (docs/host-protocol.md).
+    pub fn crash_registers(&self) -> [u64; 18] {
+        [
+            self.rip,
+            self.rsp,
+            self.rflags,
+            self.rax,
+            self.rbx,
+            self.rcx,
+            self.rdx,
+            self.rsi,
+            self.rdi,
+            self.rbp,
+            self.r8,
+            self.r9,
+            self.r10,
+            self.r11,
+            self.r12,
+            self.r13,
+            self.r14,
+            self.r15,
+        ]
+    }
 }
 
 impl fmt::Display for TrapFrame {
@@ -217,6 +241,7 @@ fn kernel_fault(frame: &TrapFrame, cr2: Option<u64>) -> ! {
             frame.vector, frame.rip, frame.error_code
         ),
         frame.rbp,
+        Some((frame, cr2)),
     );
 }
 

@@ -3,22 +3,32 @@
 use log::LevelFilter;
 
 /// Run-time options of the kernel.
-pub struct Options {
+pub struct Options<'a> {
     pub log_level: LevelFilter,
     /// The TSC frequency the host measured (`tsc_khz=`), to be checked before use.
     pub tsc_khz: Option<u64>,
+    /// Which syscalls to trace (`trace=all` or `trace=openat,mmap`).
+    pub trace: Option<&'a str>,
+    /// Whether to print the syscall summary at exit (`summary=1`).
+    pub summary: bool,
 }
 
-impl Options {
+impl<'a> Options<'a> {
     /// Parses space-separated `key=value` words; unknown words are ignored.
-    pub fn parse(cmdline: &str) -> Options {
+    pub fn parse(cmdline: &'a str) -> Options<'a> {
         let mut options = Options {
             log_level: LevelFilter::Warn,
             tsc_khz: None,
+            trace: None,
+            summary: false,
         };
         for word in cmdline.split_ascii_whitespace() {
             let (key, value) = word.split_once('=').unwrap_or((word, ""));
-            if key == "tsc_khz" {
+            if key == "trace" {
+                options.trace = Some(value);
+            } else if key == "summary" {
+                options.summary = value == "1";
+            } else if key == "tsc_khz" {
                 options.tsc_khz = value.parse().ok().filter(|&khz| khz > 0);
             } else if key == "log" {
                 options.log_level = match value {

@@ -17,6 +17,7 @@ const COM3: u16 = 0x3e8;
 
 /// Control frame types.
 const FRAME_EXIT: u8 = 0x01;
+const FRAME_CRASH: u8 = 0x02;
 const FRAME_STDIN_DATA: u8 = 0x10;
 const FRAME_STDIN_END: u8 = 0x11;
 
@@ -180,6 +181,41 @@ pub enum Outcome {
     Exited(u8),
     Killed(u32),
     KernelFailure,
+}
+
+/// What `pith` needs to symbolize a crash (docs/host-protocol.md, "crash" frame).
+pub struct CrashReport<'a> {
+    /// 0: the application died of a signal; 1: the kernel failed.
+    pub kind: u8,
+    pub signal: u32,
+    pub code: i32,
+    pub address: u64,
+    pub load_bias: u64,
+    /// rip, rsp, rflags, rax, rbx, rcx, rdx, rsi, rdi, rbp, r8 to r15.
+    pub registers: [u64; 18],
+    pub return_addresses: &'a [u64],
+}
+
+/// Sends a crash report to `pith`, if there is a control channel.
+pub fn send_crash(report: &CrashReport) {
+    let Some(uart) = ports().control else {
+        return;
+    };
+    let length = 1 + 4 + 4 + 8 + 8 + 18 * 8 + 4 + 8 * report.return_addresses.len();
+    uart.write_byte(FRAME_CRASH);
+    uart.write(&(length as u32).to_le_bytes());
+    uart.write_byte(report.kind);
+    uart.write(&report.signal.to_le_bytes());
+    uart.write(&report.code.to_le_bytes());
+    uart.write(&report.address.to_le_bytes());
+    uart.write(&report.load_bias.to_le_bytes());
+    for register in report.registers {
+        uart.write(&register.to_le_bytes());
+    }
+    uart.write(&(report.return_addresses.len() as u32).to_le_bytes());
+    for address in report.return_addresses {
+        uart.write(&address.to_le_bytes());
+    }
 }
 
 /// Tells `pith` how the run ended and stops the VM.

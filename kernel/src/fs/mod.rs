@@ -4,3 +4,4 @@ pub mod console_file;
 pub mod fd_table;
 pub mod file;
 pub mod image;
+pub mod missing;

@@ -1,5 +1,7 @@
 //! Loading a static or static-pie x86-64 ELF executable (System V gABI, chapter 5).
 
+use core::sync::atomic::{AtomicU64, Ordering};
+
 use xmas_elf::header::{Class, Machine, Type};
 use xmas_elf::program::{ProgramHeader, Type as SegmentType};
 use xmas_elf::ElfFile;
@@ -10,6 +12,13 @@ use crate::mm::{page_align_down, page_align_up, USER_END};
 
 /// Where a position-independent executable is placed, as Linux's ELF_ET_DYN_BASE.
 const PIE_BASE: u64 = 0x5555_5540_0000;
+
+/// What was added to the program's ELF addresses (0 for `ET_EXEC`), for crash reports.
+static LOAD_BIAS: AtomicU64 = AtomicU64::new(0);
+
+pub fn load_bias() -> u64 {
+    LOAD_BIAS.load(Ordering::Relaxed)
+}
 
 /// What the stack builder needs to know about the loaded program.
 pub struct LoadedElf {
@@ -35,6 +44,7 @@ pub fn load(bytes: &'static [u8]) -> Result<LoadedElf, LoadError> {
         Type::SharedObject => PIE_BASE,
         _ => return Err(LoadError::BadElf("not an executable")),
     };
+    LOAD_BIAS.store(bias, Ordering::Relaxed);
 
     let mut first_segment = None;
     let mut program_headers = None;

@@ -8,7 +8,7 @@ use core::fmt;
 
 use pith_image::Image;
 
-pub use elf::LoadedElf;
+pub use elf::{load_bias, LoadedElf};
 pub use stack::{CLOCK_TICKS, STACK_SIZE};
 
 /// Why the program could not be started.

@@ -6,7 +6,7 @@
 pub struct Errno(pub i32);
 
 macro_rules! errnos {
-    ($($name:ident = $value:expr,)*) => {
+    ($($name:ident = $value:literal $description:literal,)*) => {
         // The whole table is kept so that new calls find their errno here.
         #[allow(dead_code)]
         impl Errno {
@@ -19,63 +19,71 @@ macro_rules! errnos {
                     _ => "E?",
                 }
             }
+
+            /// What `strerror` says, for traces.
+            pub fn description(self) -> &'static str {
+                match self.0 {
+                    $($value => $description,)*
+                    _ => "Unknown error",
+                }
+            }
         }
     };
 }
 
 errnos! {
-    EPERM = 1,
-    ENOENT = 2,
-    ESRCH = 3,
-    EINTR = 4,
-    EIO = 5,
-    ENXIO = 6,
-    E2BIG = 7,
-    ENOEXEC = 8,
-    EBADF = 9,
-    ECHILD = 10,
-    EAGAIN = 11,
-    ENOMEM = 12,
-    EACCES = 13,
-    EFAULT = 14,
-    EBUSY = 16,
-    EEXIST = 17,
-    EXDEV = 18,
-    ENODEV = 19,
-    ENOTDIR = 20,
-    EISDIR = 21,
-    EINVAL = 22,
-    ENFILE = 23,
-    EMFILE = 24,
-    ENOTTY = 25,
-    EFBIG = 27,
-    ENOSPC = 28,
-    ESPIPE = 29,
-    EROFS = 30,
-    EMLINK = 31,
-    EPIPE = 32,
-    EDOM = 33,
-    ERANGE = 34,
-    EDEADLK = 35,
-    ENAMETOOLONG = 36,
-    ENOLCK = 37,
-    ENOSYS = 38,
-    ENOTEMPTY = 39,
-    ELOOP = 40,
-    ENODATA = 61,
-    EOVERFLOW = 75,
-    ENOTSOCK = 88,
-    EOPNOTSUPP = 95,
-    EAFNOSUPPORT = 97,
-    EADDRINUSE = 98,
-    ECONNRESET = 104,
-    ENOTCONN = 107,
-    ETIMEDOUT = 110,
-    ECONNREFUSED = 111,
-    EINPROGRESS = 115,
+    EPERM = 1 "Operation not permitted",
+    ENOENT = 2 "No such file or directory",
+    ESRCH = 3 "No such process",
+    EINTR = 4 "Interrupted system call",
+    EIO = 5 "Input/output error",
+    ENXIO = 6 "No such device or address",
+    E2BIG = 7 "Argument list too long",
+    ENOEXEC = 8 "Exec format error",
+    EBADF = 9 "Bad file descriptor",
+    ECHILD = 10 "No child processes",
+    EAGAIN = 11 "Resource temporarily unavailable",
+    ENOMEM = 12 "Cannot allocate memory",
+    EACCES = 13 "Permission denied",
+    EFAULT = 14 "Bad address",
+    EBUSY = 16 "Device or resource busy",
+    EEXIST = 17 "File exists",
+    EXDEV = 18 "Invalid cross-device link",
+    ENODEV = 19 "No such device",
+    ENOTDIR = 20 "Not a directory",
+    EISDIR = 21 "Is a directory",
+    EINVAL = 22 "Invalid argument",
+    ENFILE = 23 "Too many open files in system",
+    EMFILE = 24 "Too many open files",
+    ENOTTY = 25 "Inappropriate ioctl for device",
+    EFBIG = 27 "File too large",
+    ENOSPC = 28 "No space left on device",
+    ESPIPE = 29 "Illegal seek",
+    EROFS = 30 "Read-only file system",
+    EMLINK = 31 "Too many links",
+    EPIPE = 32 "Broken pipe",
+    EDOM = 33 "Numerical argument out of domain",
+    ERANGE = 34 "Numerical result out of range",
+    EDEADLK = 35 "Resource deadlock avoided",
+    ENAMETOOLONG = 36 "File name too long",
+    ENOLCK = 37 "No locks available",
+    ENOSYS = 38 "Function not implemented",
+    ENOTEMPTY = 39 "Directory not empty",
+    ELOOP = 40 "Too many levels of symbolic links",
+    ENODATA = 61 "No data available",
+    EOVERFLOW = 75 "Value too large for defined data type",
+    ENOTSOCK = 88 "Socket operation on non-socket",
+    EOPNOTSUPP = 95 "Operation not supported",
+    EAFNOSUPPORT = 97 "Address family not supported by protocol",
+    EADDRINUSE = 98 "Address already in use",
+    ECONNRESET = 104 "Connection reset by peer",
+    ENOTCONN = 107 "Transport endpoint is not connected",
+    ETIMEDOUT = 110 "Connection timed out",
+    ECONNREFUSED = 111 "Connection refused",
+    EINPROGRESS = 115 "Operation now in progress",
     // Kernel-internal: the syscall was interrupted by a signal and may be restarted
     // (include/linux/errno.h). Never reaches the application.
-    ERESTARTSYS = 512,
+    ERESTARTSYS = 512 "Interrupted system call, to be restarted",
 }
 
 /// What every syscall returns: a non-negative value or an errno.

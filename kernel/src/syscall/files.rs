@@ -24,7 +24,8 @@ fn read_path(address: u64) -> Result<Vec<u8>, Errno> {
 /// Looks a path up; nothing exists yet, but the path is read, so bad pointers fail with
 /// `EFAULT` and empty paths with `ENOENT` as on Linux.
 fn lookup(address: u64) -> Result<(), Errno> {
-    read_path(address)?;
+    let path = read_path(address)?;
+    crate::fs::missing::note(&path);
     Err(Errno::ENOENT)
 }
 

@@ -10,9 +10,11 @@ mod memory;
 pub mod names;
 mod process;
 mod signal;
+pub mod summary;
 mod thread;
 mod time;
 mod timer;
+pub mod trace;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -138,6 +140,11 @@ pub fn dispatch(frame: &mut TrapFrame) {
     let handler = usize::try_from(number)
         .ok()
         .and_then(|index| TABLE.get(index).copied().flatten());
+    let traced = trace::wanted(number);
+    if traced && !trace::returns(number) {
+        trace::print(number, &args, None);
+    }
+    let start = crate::arch::cpu::rdtsc();
     let result = match handler {
         Some(handler) => handler(frame, args),
         None => {
@@ -145,34 +152,17 @@ pub fn dispatch(frame: &mut TrapFrame) {
             Err(Errno::ENOSYS)
         }
     };
-    if log::log_enabled!(log::Level::Debug) {
-        trace(number, &args, result);
+    if summary::enabled() {
+        summary::record(number, result, crate::arch::cpu::rdtsc() - start);
+    }
+    if traced {
+        trace::print(number, &args, Some(result));
     }
     frame.rax = match result {
         Ok(value) => value as u64,
         Err(errno) => (-(errno.0 as i64)) as u64,
     };
     crate::task::return_to_user(frame);
-}
-
-/// Logs one call at debug level: name, raw arguments and result.
-fn trace(number: u64, args: &Args, result: SysResult) {
-    let name = syscall_name(number as usize).unwrap_or("unknown");
-    match result {
-        Ok(value) => log::debug!(
-            "{name}({:#x}, {:#x}, {:#x}, ...) = {value:#x}",
-            args[0],
-            args[1],
-            args[2]
-        ),
-        Err(errno) => log::debug!(
-            "{name}({:#x}, {:#x}, {:#x}, ...) = -1 {}",
-            args[0],
-            args[1],
-            args[2],
-            errno.name()
-        ),
-    }
 }
 
 /// One bit per syscall number already reported, so each is named once.

@@ -82,8 +82,18 @@ pub fn exit_thread(status: u64) -> ! {
     scheduler::exit_current();
 }
 
+/// What was asked to be reported at exit: the syscall summary, and the files the program
+/// did not find when the run failed (or when more than warnings were asked for).
+pub fn report_at_exit(failed: bool) {
+    crate::syscall::summary::report();
+    if failed || crate::syscall::summary::enabled() || log::log_enabled!(log::Level::Info) {
+        crate::fs::missing::report();
+    }
+}
+
 /// `exit_group`: ends the process with `status`.
 pub fn exit_process(status: u64) -> ! {
+    report_at_exit(status as u8 != 0);
     let (free, total) = crate::mm::frame::stats();
     let (heap_used, heap_size) = crate::mm::heap::stats();
     log::debug!(

@@ -384,9 +384,44 @@ fn restart_syscall(frame: &mut TrapFrame) {
     frame.rip -= 2;
 }
 
+/// The most return addresses a crash report carries.
+const MAX_FRAMES: usize = 32;
+
+/// The application's return addresses from the frame-pointer chain starting at `rbp`
+/// (programs built without frame pointers give a short or empty list).
+fn user_backtrace(mut rbp: u64, addresses: &mut [u64; MAX_FRAMES]) -> usize {
+    let mut count = 0;
+    while count < MAX_FRAMES && rbp != 0 && rbp.is_multiple_of(8) {
+        let Ok([next, return_address]) = crate::mm::user::read_user::<[u64; 2]>(rbp) else {
+            break;
+        };
+        if return_address == 0 {
+            break;
+        }
+        addresses[count] = return_address;
+        count += 1;
+        if next <= rbp {
+            break;
+        }
+        rbp = next;
+    }
+    count
+}
+
 /// The default action of a fatal signal: report and end the process with 128 + signal.
 fn terminate(frame: &TrapFrame, info: &SigInfo) -> ! {
     let signal = info.signal;
+    let mut addresses = [0u64; MAX_FRAMES];
+    let count = user_backtrace(frame.rbp, &mut addresses);
+    crate::drivers::console::send_crash(&crate::drivers::console::CrashReport {
+        kind: 0,
+        signal: signal.0,
+        code: info.code.0,
+        address: if info.from_fault { info.fields[0] } else { 0 },
+        load_bias: crate::loader::load_bias(),
+        registers: frame.crash_registers(),
+        return_addresses: &addresses[..count],
+    });
     if info.from_fault {
         let _ = writeln!(
             KernelWriter,
@@ -402,5 +437,6 @@ fn terminate(frame: &TrapFrame, info: &SigInfo) -> ! {
             signal.name()
         );
     }
+    super::report_at_exit(true);
     finish(Outcome::Killed(signal.0));
 }
