@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStringExt;
 use thiserror::Error;
 
 /// The smallest guest memory the kernel is meant to boot in.
-const MIN_MIB: u64 = 8;
+const MIN_MIB: u64 = 4;
 /// A sanity bound: far beyond any host this runs on, and well inside QEMU's limits.
 const MAX_MIB: u64 = 1 << 20;
 
@@ -144,8 +144,8 @@ mod tests {
     #[test]
     fn memory_bounds() {
         assert_eq!(
-            MemorySize::parse("7M"),
-            Err(MemorySizeError::TooSmall("7M".into()))
+            MemorySize::parse("3M"),
+            Err(MemorySizeError::TooSmall("3M".into()))
         );
         assert_eq!(
             MemorySize::parse("0"),
