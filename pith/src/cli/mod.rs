@@ -1,5 +1,9 @@
 //! The command line: `pith run` and `pith build`, parsed with clap.
 
+// The kernel's generated table, shared so that both sides know the same names.
+#[path = "../../../kernel/src/syscall/names.rs"]
+mod syscall_names;
+mod trace;
 mod values;
 
 use std::ffi::OsString;
@@ -8,7 +12,11 @@ use std::path::PathBuf;
 use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use trace::TraceFilter;
 pub use values::{EnvVar, MemorySize};
+
+/// `--gdb` without a port: the port QEMU's documentation uses for its GDB stub.
+const DEFAULT_GDB_PORT: &str = "1234";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,6 +53,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub vm: VmOptions,
+
+    #[command(flatten)]
+    pub diagnostics: DiagnosticOptions,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +112,41 @@ pub struct VmOptions {
     pub log_level: LogLevel,
 }
 
+/// What the kernel and pith report about the run; kernel options, not part of the image, so
+/// they apply to built images too.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Diagnostics")]
+pub struct DiagnosticOptions {
+    /// Print every system call (or only those named, as in --trace=openat,mmap) with its
+    /// arguments and result, on standard error
+    #[arg(
+        long,
+        value_name = "SYSCALLS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "all",
+        value_parser = TraceFilter::parse
+    )]
+    pub trace: Option<TraceFilter>,
+
+    /// At exit, print a table of system calls (calls, errors, time) and those that failed
+    /// with ENOSYS
+    #[arg(long)]
+    pub syscall_summary: bool,
+
+    /// Start the VM paused with a GDB stub on 127.0.0.1:PORT (default 1234), and print the
+    /// gdb command that attaches with the symbols of the kernel and the program
+    #[arg(
+        long,
+        value_name = "PORT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = DEFAULT_GDB_PORT,
+        value_parser = clap::value_parser!(u16).range(1..)
+    )]
+    pub gdb: Option<u16>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AccelRequest {
     Auto,
@@ -151,6 +197,50 @@ mod tests {
         assert_eq!(run.vm.memory.mib(), 64);
         assert_eq!(run.vm.accel, AccelRequest::Auto);
         assert_eq!(run.vm.log_level, LogLevel::Warn);
+        assert_eq!(run.diagnostics.trace, None);
+        assert!(!run.diagnostics.syscall_summary);
+        assert_eq!(run.diagnostics.gdb, None);
+    }
+
+    fn diagnostics(args: &[&str]) -> DiagnosticOptions {
+        let cli = Cli::try_parse_from(["pith", "run"].iter().chain(args)).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("expected run");
+        };
+        assert_eq!(run.target, PathBuf::from("./p"), "the flag took the program");
+        run.diagnostics
+    }
+
+    #[test]
+    fn diagnostic_flags_take_optional_values_after_equals() {
+        assert_eq!(
+            diagnostics(&["--trace", "./p"]).trace,
+            Some(TraceFilter::All)
+        );
+        assert_eq!(
+            diagnostics(&["--trace=openat,mmap", "./p"]).trace,
+            Some(TraceFilter::Only(vec!["openat", "mmap"]))
+        );
+        assert!(diagnostics(&["--syscall-summary", "./p"]).syscall_summary);
+        assert_eq!(
+            diagnostics(&["--gdb", "./p"]).gdb,
+            Some(1234)
+        );
+        assert_eq!(diagnostics(&["--gdb=4321", "./p"]).gdb, Some(4321));
+    }
+
+    #[test]
+    fn bad_diagnostic_values_are_rejected() {
+        for args in [
+            ["run", "--trace=opneat", "./p"],
+            ["run", "--gdb=0", "./p"],
+            ["run", "--gdb=70000", "./p"],
+        ] {
+            assert!(
+                Cli::try_parse_from(std::iter::once("pith").chain(args)).is_err(),
+                "{args:?}"
+            );
+        }
     }
 
     #[test]
@@ -166,6 +256,6 @@ mod tests {
     #[test]
     fn bad_env_and_memory_are_rejected() {
         assert!(Cli::try_parse_from(["pith", "run", "-e", "NOEQUALS", "./p"]).is_err());
-        assert!(Cli::try_parse_from(["pith", "run", "-m", "4M", "./p"]).is_err());
+        assert!(Cli::try_parse_from(["pith", "run", "-m", "3M", "./p"]).is_err());
     }
 }
