@@ -13,6 +13,18 @@ use crate::mm::{page_align_down, page_align_up, USER_END};
 /// Where a position-independent executable is placed, as Linux's ELF_ET_DYN_BASE.
 const PIE_BASE: u64 = 0x5555_5540_0000;
 
+/// Where the dynamic linker is placed: just below the area `mmap` hands out top-down.
+pub const INTERPRETER_BASE: u64 = 0x7ffe_ff00_0000;
+
+/// Which of the two ELF files of a dynamically linked program is being loaded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The program: its segments set where the heap starts.
+    Program,
+    /// The dynamic linker, at [`INTERPRETER_BASE`].
+    Interpreter,
+}
+
 /// What was added to the program's ELF addresses (0 for `ET_EXEC`), for crash reports.
 static LOAD_BIAS: AtomicU64 = AtomicU64::new(0);
 
@@ -23,6 +35,10 @@ pub fn load_bias() -> u64 {
 /// What the stack builder needs to know about the loaded program.
 pub struct LoadedElf {
     pub entry: u64,
+    /// The dynamic linker the program asks for (`PT_INTERP`), if any.
+    pub interpreter: Option<alloc::vec::Vec<u8>>,
+    /// Where the dynamic linker was loaded (`AT_BASE`); 0 without one.
+    pub interpreter_base: u64,
     /// Address of the program headers in memory (`AT_PHDR`), their size and count.
     pub program_headers: u64,
     pub program_header_size: u64,
@@ -30,7 +46,7 @@ pub struct LoadedElf {
 }
 
 /// Maps every `PT_LOAD` segment of `bytes` (a file in the image) as a lazily filled area.
-pub fn load(bytes: &'static [u8]) -> Result<LoadedElf, LoadError> {
+pub fn load(bytes: &'static [u8], placement: Placement) -> Result<LoadedElf, LoadError> {
     let elf = ElfFile::new(bytes).map_err(LoadError::BadElf)?;
     let header = &elf.header;
     if header.pt1.class() != Class::SixtyFour {
@@ -39,21 +55,32 @@ pub fn load(bytes: &'static [u8]) -> Result<LoadedElf, LoadError> {
     if header.pt2.machine().as_machine() != Machine::X86_64 {
         return Err(LoadError::BadElf("not built for x86-64"));
     }
-    let bias = match header.pt2.type_().as_type() {
-        Type::Executable => 0,
-        Type::SharedObject => PIE_BASE,
+    let bias = match (header.pt2.type_().as_type(), placement) {
+        (Type::Executable, Placement::Program) => 0,
+        (Type::SharedObject, Placement::Program) => PIE_BASE,
+        (Type::SharedObject, Placement::Interpreter) => INTERPRETER_BASE,
+        (_, Placement::Interpreter) => {
+            return Err(LoadError::BadElf(
+                "the dynamic linker is not position independent",
+            ))
+        }
         _ => return Err(LoadError::BadElf("not an executable")),
     };
-    LOAD_BIAS.store(bias, Ordering::Relaxed);
+    if placement == Placement::Program {
+        LOAD_BIAS.store(bias, Ordering::Relaxed);
+    }
 
     let mut first_segment = None;
     let mut program_headers = None;
+    let mut interpreter = None;
     for segment in elf.program_iter() {
         match segment.get_type() {
-            Ok(SegmentType::Interp) => return Err(LoadError::Dynamic),
+            Ok(SegmentType::Interp) if placement == Placement::Program => {
+                interpreter = Some(interpreter_path(bytes, &segment)?);
+            }
             Ok(SegmentType::Phdr) => program_headers = Some(segment.virtual_addr() + bias),
             Ok(SegmentType::Load) => {
-                map_segment(bytes, &segment, bias)?;
+                map_segment(bytes, &segment, bias, placement)?;
                 first_segment.get_or_insert((segment.virtual_addr(), segment.offset()));
             }
             _ => {}
@@ -67,13 +94,40 @@ pub fn load(bytes: &'static [u8]) -> Result<LoadedElf, LoadError> {
         .unwrap_or(bias + first_vaddr.wrapping_sub(first_offset).wrapping_add(phoff));
     Ok(LoadedElf {
         entry: header.pt2.entry_point().wrapping_add(bias),
+        interpreter,
+        interpreter_base: 0,
         program_headers,
         program_header_size: header.pt2.ph_entry_size() as u64,
         program_header_count: header.pt2.ph_count() as u64,
     })
 }
 
-fn map_segment(bytes: &'static [u8], segment: &ProgramHeader, bias: u64) -> Result<(), LoadError> {
+/// The path in a `PT_INTERP` segment, without its terminating NUL.
+fn interpreter_path(
+    bytes: &[u8],
+    segment: &ProgramHeader,
+) -> Result<alloc::vec::Vec<u8>, LoadError> {
+    let start =
+        usize::try_from(segment.offset()).map_err(|_| LoadError::BadElf("bad PT_INTERP"))?;
+    let length =
+        usize::try_from(segment.file_size()).map_err(|_| LoadError::BadElf("bad PT_INTERP"))?;
+    let path = start
+        .checked_add(length)
+        .and_then(|end| bytes.get(start..end))
+        .ok_or(LoadError::BadElf("PT_INTERP lies outside the file"))?;
+    let path = path.split(|&byte| byte == 0).next().unwrap_or_default();
+    if path.is_empty() {
+        return Err(LoadError::BadElf("empty PT_INTERP"));
+    }
+    Ok(path.to_vec())
+}
+
+fn map_segment(
+    bytes: &'static [u8],
+    segment: &ProgramHeader,
+    bias: u64,
+    placement: Placement,
+) -> Result<(), LoadError> {
     let bad = LoadError::BadElf;
     let vaddr = segment
         .virtual_addr()
@@ -120,8 +174,8 @@ fn map_segment(bytes: &'static [u8], segment: &ProgramHeader, bias: u64) -> Resu
             file_end: vaddr + file_size,
         },
     });
-    // The heap starts after the highest segment.
-    if end > space.brk_start {
+    // The heap starts after the program's highest segment.
+    if placement == Placement::Program && end > space.brk_start {
         space.brk_start = end;
         space.brk = end;
     }

@@ -1,12 +1,14 @@
-//! Starting the application: its ELF segments become areas of the address space and its
-//! initial stack gets argc, argv, envp and the auxiliary vector.
+//! Starting the application: its ELF segments (and those of its dynamic linker, named by
+//! `PT_INTERP`) become areas of the address space, and its initial stack gets argc, argv,
+//! envp and the auxiliary vector.
 
 mod elf;
 mod stack;
 
+use alloc::vec::Vec;
 use core::fmt;
 
-use pith_image::Image;
+use pith_image::{EntryKind, Image};
 
 pub use elf::{load_bias, LoadedElf};
 pub use stack::{CLOCK_TICKS, STACK_SIZE};
@@ -16,10 +18,10 @@ pub use stack::{CLOCK_TICKS, STACK_SIZE};
 pub enum LoadError {
     /// The manifest names a program that is not in the image.
     ProgramMissing,
+    /// The program's dynamic linker is not in the image.
+    InterpreterMissing,
     /// Not a 64-bit x86 executable, or its headers are inconsistent.
     BadElf(&'static str),
-    /// The program needs a dynamic linker (not supported yet).
-    Dynamic,
     /// No memory for the stack or the page tables.
     OutOfMemory,
 }
@@ -29,10 +31,12 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::ProgramMissing => write!(f, "the program is not in the image"),
             LoadError::BadElf(why) => write!(f, "the program is not a valid x86-64 ELF: {why}"),
-            LoadError::Dynamic => write!(
-                f,
-                "the program is dynamically linked, which is not supported yet"
-            ),
+            LoadError::InterpreterMissing => {
+                write!(
+                    f,
+                    "the program's dynamic linker (PT_INTERP) is not in the image"
+                )
+            }
             LoadError::OutOfMemory => write!(f, "out of memory while loading the program"),
         }
     }
@@ -50,13 +54,66 @@ pub fn load(
     features: &crate::arch::cpu::Features,
 ) -> Result<Start, LoadError> {
     let manifest = image.manifest();
-    let program = image
-        .find(&manifest.program)
-        .ok_or(LoadError::ProgramMissing)?;
-    let loaded = elf::load(program.data)?;
+    let program = find_file(image, &manifest.program).ok_or(LoadError::ProgramMissing)?;
+    let mut loaded = elf::load(program, elf::Placement::Program)?;
+    let mut entry = loaded.entry;
+    if let Some(path) = loaded.interpreter.take() {
+        let interpreter = find_file(image, &path).ok_or(LoadError::InterpreterMissing)?;
+        let linker = elf::load(interpreter, elf::Placement::Interpreter)?;
+        loaded.interpreter_base = elf::INTERPRETER_BASE;
+        entry = linker.entry;
+    }
     let stack_pointer = stack::build(manifest, &loaded, features)?;
     Ok(Start {
-        entry: loaded.entry,
+        entry,
         stack_pointer,
     })
+}
+
+/// The most symbolic links followed to find one file, as Linux's limit.
+const MAX_LINKS: usize = 40;
+
+/// The data of the regular file at absolute `path` in the image, following symbolic links
+/// (the dynamic linker is usually reached through one, e.g. `/lib64/ld-linux-x86-64.so.2`).
+fn find_file(image: &Image<'static>, path: &[u8]) -> Option<&'static [u8]> {
+    let mut path: Vec<u8> = path.to_vec();
+    for _ in 0..MAX_LINKS {
+        let entry = image.find(&path)?;
+        match entry.kind {
+            EntryKind::File => return Some(entry.data),
+            EntryKind::Directory => return None,
+            EntryKind::Symlink => path = link_target(&path, entry.data),
+        }
+    }
+    None
+}
+
+/// Where symbolic link `link` with contents `target` points.
+fn link_target(link: &[u8], target: &[u8]) -> Vec<u8> {
+    if target.starts_with(b"/") {
+        return target.to_vec();
+    }
+    let directory = match link.iter().rposition(|&byte| byte == b'/') {
+        Some(slash) => &link[..=slash],
+        None => b"/",
+    };
+    let mut resolved: Vec<&[u8]> = Vec::new();
+    for part in directory
+        .split(|&byte| byte == b'/')
+        .chain(target.split(|&byte| byte == b'/'))
+    {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                resolved.pop();
+            }
+            name => resolved.push(name),
+        }
+    }
+    let mut path = Vec::new();
+    for part in resolved {
+        path.push(b'/');
+        path.extend_from_slice(part);
+    }
+    path
 }

@@ -100,7 +100,7 @@ pub fn build(manifest: &Manifest, elf: &LoadedElf, features: &Features) -> Resul
         (AT_PHENT, elf.program_header_size),
         (AT_PHNUM, elf.program_header_count),
         (AT_PAGESZ, 4096),
-        (AT_BASE, 0),
+        (AT_BASE, elf.interpreter_base),
         (AT_FLAGS, 0),
         (AT_ENTRY, elf.entry),
         (AT_UID, 0),
