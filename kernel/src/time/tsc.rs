@@ -13,12 +13,16 @@ pub fn frequency(host_khz: Option<u64>) -> (u64, &'static str) {
         return (hz, "CPUID");
     }
     if let Some(hz) = host_khz.map(|khz| khz * 1000) {
-        const CHECK_WINDOW: u16 = 3_579; // 3 ms of PIT ticks.
-                                         // A first short run lets an emulator translate the loop, which would otherwise
+        // 3 ms of PIT ticks.
+        const CHECK_WINDOW: u16 = 3_579;
+        // A first short run lets an emulator translate the loop, which would otherwise
         // count towards the window. A busy host can only stretch a window, never shrink it,
         // so the shortest of three is the one to compare.
         measure_tsc(100);
-        let shortest = (0..3).map(|_| measure_tsc(CHECK_WINDOW)).min().unwrap_or(u64::MAX);
+        let shortest = (0..3)
+            .map(|_| measure_tsc(CHECK_WINDOW))
+            .min()
+            .unwrap_or(u64::MAX);
         let measured = shortest * PIT_HZ / CHECK_WINDOW as u64;
         if measured > hz - hz / 50 && measured < hz + hz / 10 {
             return (hz, "host, checked against the PIT");

@@ -1,0 +1,192 @@
+//! The smallest `-m` at which a program still works, found by bisection on each side.
+//! Each probe is one run; the search runs once per side (the answer is a threshold, and
+//! a Linux probe costs seconds).
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::super::linux::{self, LinuxProgram};
+use super::super::pith::RunOptions;
+use super::super::process::Timed;
+use super::super::programs::{self, Packaged};
+use super::super::report::{shorten, Report, Row, Side, Unit};
+use super::super::Bench;
+use super::HELLO_MARKER;
+
+/// Pith refuses less (its CLI's minimum); an answer there is an upper bound.
+const PITH_RANGE: (u32, u32) = (8, 256);
+const LINUX_RANGE: (u32, u32) = (16, 256);
+const TIMEOUT: Duration = Duration::from_secs(60);
+/// What /init prints when a server answered its request.
+const PROBE_OK: &str = "probe=ok";
+
+pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
+    let accel = bench.accel.as_str();
+    if bench.options.wants("memory-hello") {
+        let mut row = Row::new(
+            "memory-hello",
+            "minimum memory (hello)",
+            Unit::Mebibytes,
+            accel,
+        );
+        eprintln!("bench: minimum memory of hello, Pith");
+        row.pith = pith_minimum(bench, &bench.guests.hello)?;
+        eprintln!("bench: minimum memory of hello, Linux");
+        let program = LinuxProgram::simple(&bench.guests.hello, "/bench/hello", &[]);
+        row.linux = linux_minimum(bench, "hello", Ok(program), HELLO_MARKER)?;
+        report.rows.push(row);
+    }
+
+    let servers: [(&str, &str, programs::Source); 2] = [
+        (
+            "memory-redis",
+            "minimum memory (redis-server)",
+            programs::redis,
+        ),
+        ("memory-nginx", "minimum memory (nginx)", programs::nginx),
+    ];
+    for (id, title, program) in servers {
+        if !bench.options.wants(id) {
+            continue;
+        }
+        eprintln!("bench: {title}");
+        let mut row = Row::new(id, title, Unit::Mebibytes, accel);
+        let packaged = program(&bench.debian);
+        row.pith = pith_server(bench, id, &packaged)?;
+        let program = packaged.map(|packaged| packaged.linux);
+        row.linux = linux_minimum(bench, id, program, PROBE_OK)?;
+        report.rows.push(row);
+    }
+    Ok(())
+}
+
+/// The smallest `--memory` at which `pith run PROGRAM` prints hello's greeting.
+fn pith_minimum(bench: &Bench, program: &Path) -> anyhow::Result<Side> {
+    let works = |mib: u32| -> anyhow::Result<bool> {
+        let options = RunOptions {
+            memory_mib: Some(mib),
+            ..RunOptions::default()
+        };
+        let timed = bench.pith.run(program, &options, HELLO_MARKER, TIMEOUT)?;
+        Ok(log_probe("pith", mib, &timed))
+    };
+    Ok(side_of(bisect(PITH_RANGE, works)?, PITH_RANGE))
+}
+
+/// A server needs a network to show it works, which Pith does not have yet; until it
+/// can even pack the program, say why not.
+fn pith_server(
+    bench: &Bench,
+    id: &str,
+    packaged: &anyhow::Result<Packaged>,
+) -> anyhow::Result<Side> {
+    let packaged = match packaged {
+        Ok(packaged) => packaged,
+        Err(error) => return Ok(Side::not_available(format!("{error:#}"))),
+    };
+    let image = bench.dir("images")?.join(format!("{id}.pith"));
+    Ok(match bench.pith.build(&packaged.binary, &image) {
+        Err(reason) => Side::not_available(format!("pith build: {reason}")),
+        Ok(()) => Side::not_available("checking a server needs networking in Pith"),
+    })
+}
+
+fn linux_minimum(
+    bench: &Bench,
+    name: &str,
+    program: anyhow::Result<LinuxProgram>,
+    marker: &str,
+) -> anyhow::Result<Side> {
+    let (vm, program) = match (&bench.linux, program) {
+        (Err(reason), _) => return Ok(Side::not_available(reason.clone())),
+        (_, Err(error)) => return Ok(Side::not_available(format!("{error:#}"))),
+        (Ok(vm), Ok(program)) => (vm, program),
+    };
+    let initramfs = bench.dir("images")?.join(format!("{name}.cpio"));
+    linux::write_initramfs(&bench.guests.init, &program, &initramfs)?;
+    let works = |mib: u32| -> anyhow::Result<bool> {
+        let timed = vm.run(&initramfs, mib, marker, TIMEOUT)?;
+        Ok(log_probe("linux", mib, &timed))
+    };
+    Ok(side_of(bisect(LINUX_RANGE, works)?, LINUX_RANGE))
+}
+
+/// Whether the probe worked, said on standard error as the search goes.
+fn log_probe(side: &str, mib: u32, timed: &Timed) -> bool {
+    let failure = timed.failure("run");
+    let verdict = failure.as_deref().unwrap_or("works");
+    let seconds = timed.wall.as_secs_f64();
+    eprintln!(
+        "bench:   {side} with {mib} MiB: {} ({seconds:.1} s)",
+        shorten(verdict, 80)
+    );
+    failure.is_none()
+}
+
+fn side_of(found: Option<u32>, (low, high): (u32, u32)) -> Side {
+    match found {
+        None => Side::not_available(format!("does not work even with {high} MiB")),
+        Some(mib) => Side {
+            samples: vec![f64::from(mib)],
+            at_most: mib == low,
+            ..Side::default()
+        },
+    }
+}
+
+/// The smallest size in `low..=high` (MiB) for which `works` holds, assuming that more
+/// memory never breaks what works; `None` if even `high` does not.
+fn bisect(
+    (low, high): (u32, u32),
+    mut works: impl FnMut(u32) -> anyhow::Result<bool>,
+) -> anyhow::Result<Option<u32>> {
+    if !works(high)? {
+        return Ok(None);
+    }
+    if works(low)? {
+        return Ok(Some(low));
+    }
+    // Invariant: `failing` fails and `working` works.
+    let (mut failing, mut working) = (low, high);
+    while working - failing > 1 {
+        let middle = failing + (working - failing) / 2;
+        if works(middle)? {
+            working = middle;
+        } else {
+            failing = middle;
+        }
+    }
+    Ok(Some(working))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(threshold: u32) -> (Option<u32>, usize) {
+        let mut probes = 0;
+        let found = bisect((8, 256), |mib| {
+            probes += 1;
+            Ok(mib >= threshold)
+        })
+        .unwrap();
+        (found, probes)
+    }
+
+    #[test]
+    fn bisection_finds_the_threshold() {
+        assert_eq!(search(37).0, Some(37));
+        assert_eq!(search(9).0, Some(9));
+        assert_eq!(search(256).0, Some(256));
+        assert!(search(37).1 <= 10);
+    }
+
+    #[test]
+    fn bounds_are_reported() {
+        assert_eq!(search(8), (Some(8), 2));
+        assert_eq!(search(300), (None, 1));
+        assert!(side_of(Some(8), (8, 256)).at_most);
+        assert!(!side_of(Some(9), (8, 256)).at_most);
+        assert!(side_of(None, (8, 256)).samples.is_empty());
+    }
+}
