@@ -7,6 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::mpsc::Sender;
 use std::thread::{self, JoinHandle};
 
+use crate::diagnostics::crash::Crash;
 use crate::frame::{self, FrameDecoder, GuestExit, GuestFrame};
 
 const BUFFER_SIZE: usize = 64 * 1024;
@@ -14,10 +15,12 @@ const BUFFER_SIZE: usize = 64 * 1024;
 const STDIN_CHUNK: usize = 4096;
 
 /// What the VM session waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// The guest reported how it ended.
     Exit(GuestExit),
+    /// The guest sent what a crash report needs, before its exit.
+    Crash(Box<Crash>),
     /// The control port closed, which means QEMU has exited.
     ControlClosed,
     /// pith's standard output is a pipe whose reader has gone.
@@ -131,6 +134,9 @@ fn read_control(mut port: UnixStream, events: Sender<Event>) {
             match frame {
                 Ok(GuestFrame::Exit(exit)) => {
                     let _ = events.send(Event::Exit(exit));
+                }
+                Ok(GuestFrame::Crash(crash)) => {
+                    let _ = events.send(Event::Crash(crash));
                 }
                 Ok(GuestFrame::Unknown(kind)) => {
                     log::debug!("ignoring a control frame of unknown type {kind:#04x}")

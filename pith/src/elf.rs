@@ -129,6 +129,35 @@ pub fn check_bytes(data: &[u8]) -> Result<ProgramKind, Problem> {
     }
 }
 
+/// Where the kernel places a static-pie program: Linux's `ELF_ET_DYN_BASE`, rounded up to the
+/// program's largest segment alignment. This mirrors `PIE_BASE` in kernel/src/loader/elf.rs
+/// (there is no randomization), and must change with it: `pith run --gdb` tells gdb where
+/// the program is before the kernel has loaded it.
+const PIE_BASE: u64 = 0x5555_5540_0000;
+
+/// What the kernel adds to the ELF addresses of the program `data` when it loads it: 0 for
+/// a fixed-address executable.
+pub fn load_bias(data: &[u8]) -> Result<u64, Problem> {
+    if check_bytes(data)? == ProgramKind::Static {
+        return Ok(0);
+    }
+    let header = FileHeader64::<Endianness>::parse(data).map_err(|_| damaged_header())?;
+    let endian = header.endian().map_err(|_| damaged_header())?;
+    let program_headers = header
+        .program_headers(endian, data)
+        .map_err(|_| Problem::Damaged("its program headers run past the end of the file"))?;
+    let alignment = program_headers
+        .iter()
+        .filter(|segment| segment.p_type(endian) == elf::PT_LOAD)
+        .map(|segment| segment.p_align(endian))
+        .filter(|align| align.is_power_of_two())
+        .max()
+        .unwrap_or(1);
+    PIE_BASE
+        .checked_next_multiple_of(alignment)
+        .ok_or(Problem::Damaged("a segment alignment is too large"))
+}
+
 fn damaged_header() -> Problem {
     Problem::Damaged("its header is truncated or invalid")
 }

@@ -3,8 +3,12 @@
 
 use thiserror::Error;
 
+use crate::diagnostics::crash::{Crash, CrashDecodeError};
+
 /// Guest to host: the application ended.
 pub const EXIT: u8 = 0x01;
+/// Guest to host: what a crash report needs, just before the exit frame.
+pub const CRASH: u8 = 0x02;
 /// Host to guest: bytes for the application's standard input.
 pub const STDIN_DATA: u8 = 0x10;
 /// Host to guest: standard input reached end of file.
@@ -39,9 +43,10 @@ impl GuestExit {
 }
 
 /// A frame from the guest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuestFrame {
     Exit(GuestExit),
+    Crash(Box<Crash>),
     /// A type this pith does not know, skipped so that newer kernels keep working.
     Unknown(u8),
 }
@@ -54,6 +59,9 @@ pub enum FrameError {
     /// An exit frame whose payload is not `kind: u8, value: u32` with a known kind.
     #[error("the VM sent a malformed exit frame ({0:02x?})")]
     BadExit(Vec<u8>),
+    /// A crash frame that does not follow the protocol; the backtrace is lost.
+    #[error("the VM sent a malformed crash frame: {0}")]
+    BadCrash(CrashDecodeError),
 }
 
 /// Encodes one frame.
@@ -102,9 +110,17 @@ impl FrameDecoder {
 }
 
 fn decode(kind: u8, payload: &[u8]) -> Result<GuestFrame, FrameError> {
-    if kind != EXIT {
-        return Ok(GuestFrame::Unknown(kind));
+    match kind {
+        EXIT => decode_exit(payload),
+        CRASH => match Crash::decode(payload) {
+            Ok(crash) => Ok(GuestFrame::Crash(Box::new(crash))),
+            Err(error) => Err(FrameError::BadCrash(error)),
+        },
+        _ => Ok(GuestFrame::Unknown(kind)),
     }
+}
+
+fn decode_exit(payload: &[u8]) -> Result<GuestFrame, FrameError> {
     let bad = || FrameError::BadExit(payload.to_vec());
     let &[exit_kind, v0, v1, v2, v3] = payload else {
         return Err(bad());
@@ -188,6 +204,32 @@ mod tests {
             decoder.next_frame(),
             Some(Err(FrameError::BadExit(_)))
         ));
+    }
+
+    #[test]
+    fn decodes_crash_frames() {
+        use crate::diagnostics::crash::{self, CrashKind};
+        let crash = Crash {
+            kind: CrashKind::Program,
+            signal: 11,
+            code: 1,
+            address: 0,
+            load_bias: 0x5555_5540_0000,
+            registers: [7; 18],
+            return_addresses: vec![0x5555_5540_1234],
+        };
+        let mut decoder = FrameDecoder::default();
+        decoder.push(&encode(CRASH, &crash::encode(&crash)));
+        decoder.push(&encode(CRASH, &[1, 2, 3]));
+        decoder.push(&exit_frame(1, 11));
+        let frame = GuestFrame::Crash(Box::new(crash));
+        assert_eq!(decoder.next_frame(), Some(Ok(frame)));
+        assert_eq!(
+            decoder.next_frame(),
+            Some(Err(FrameError::BadCrash(CrashDecodeError::Short(3))))
+        );
+        let exit = GuestFrame::Exit(GuestExit::Signaled(11));
+        assert_eq!(decoder.next_frame(), Some(Ok(exit)));
     }
 
     #[test]

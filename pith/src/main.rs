@@ -4,6 +4,7 @@
 mod cli;
 mod command;
 mod console;
+mod diagnostics;
 mod elf;
 mod frame;
 mod kernel;

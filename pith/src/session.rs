@@ -2,7 +2,8 @@
 //! the wait for the guest's exit status, which becomes pith's (docs/host-protocol.md).
 
 use std::io::{self, Read};
-use std::os::fd::OwnedFd;
+use std::net::TcpListener;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Child, ChildStderr, ExitStatus};
@@ -15,8 +16,10 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::console::{self, Console, Event, HostPorts};
+use crate::diagnostics::backtrace::{self, SymbolFiles};
+use crate::diagnostics::crash::Crash;
 use crate::frame::GuestExit;
-use crate::launcher::qemu::{self, VmConfig};
+use crate::launcher::qemu::{self, InheritedFds, VmConfig};
 
 /// pith's exit status when pith or the VM, rather than the program, failed.
 pub const PITH_FAILURE: u8 = 125;
@@ -28,15 +31,28 @@ const EXIT_GRACE: Duration = Duration::from_secs(5);
 struct Outcome {
     /// What the guest reported, if it did.
     exit: Option<GuestExit>,
+    /// The crash frame the guest sent before its exit, if it did.
+    crash: Option<Box<Crash>>,
     /// The signal that made pith stop the VM, if one did.
     stopped_by: Option<i32>,
     qemu: ExitStatus,
 }
 
 /// Runs the VM described by `config` with the QEMU at `qemu` and returns pith's exit status.
-pub fn run(qemu: &Path, config: &VmConfig) -> anyhow::Result<u8> {
+/// With `gdb`, the VM starts paused and QEMU's GDB stub accepts on that socket. A crash is
+/// reported with a backtrace symbolized from `symbols`.
+pub fn run(
+    qemu: &Path,
+    config: &VmConfig,
+    gdb: Option<TcpListener>,
+    symbols: &SymbolFiles,
+) -> anyhow::Result<u8> {
     let (host_ports, guest_ports) = socket_pairs().context("cannot create the serial sockets")?;
-    let args = qemu::arguments(config, qemu::raw_fds(&guest_ports));
+    let fds = InheritedFds {
+        serial: qemu::raw_fds(&guest_ports),
+        gdb: gdb.as_ref().map(AsRawFd::as_raw_fd),
+    };
+    let args = qemu::arguments(config, fds);
     log::info!("QEMU command: {}", qemu::shell_words(qemu, &args));
 
     // Signals are caught before QEMU starts, so that no Ctrl-C is lost in between.
@@ -45,11 +61,16 @@ pub fn run(qemu: &Path, config: &VmConfig) -> anyhow::Result<u8> {
     let console = Console::start(host_ports, console::should_forward_stdin(), events)
         .context("cannot start the console threads")?;
 
-    let mut child = qemu::spawn(qemu, &args, guest_ports)?;
+    let mut inherited = Vec::from(guest_ports);
+    inherited.extend(gdb.map(OwnedFd::from));
+    let mut child = qemu::spawn(qemu, &args, inherited)?;
     let stderr = collect(child.stderr.take());
     let outcome = wait(&received, &mut child).context("waiting for QEMU failed")?;
 
     console.drain();
+    if let Some(crash) = &outcome.crash {
+        backtrace::print(crash, symbols);
+    }
     let stderr = stderr.join().unwrap_or_default();
     Ok(exit_code(&outcome, &stderr))
 }
@@ -101,6 +122,7 @@ fn collect(stderr: Option<ChildStderr>) -> JoinHandle<Vec<u8>> {
 /// Waits until QEMU exits, or until pith must stop it.
 fn wait(events: &Receiver<Event>, child: &mut Child) -> io::Result<Outcome> {
     let mut exit = None;
+    let mut crash = None;
     let mut stopped_by = None;
     let mut must_kill = false;
     loop {
@@ -110,6 +132,7 @@ fn wait(events: &Receiver<Event>, child: &mut Child) -> io::Result<Outcome> {
         };
         match event {
             Ok(Event::Exit(reported)) => exit = exit.or(Some(reported)),
+            Ok(Event::Crash(reported)) => crash = crash.or(Some(reported)),
             Ok(Event::ControlClosed) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(Event::StdoutClosed) => stopped_by = Some(SIGPIPE),
             Ok(Event::Signal(signal)) => stopped_by = Some(signal),
@@ -129,6 +152,7 @@ fn wait(events: &Receiver<Event>, child: &mut Child) -> io::Result<Outcome> {
     log::debug!("QEMU ended: {qemu}");
     Ok(Outcome {
         exit,
+        crash,
         stopped_by,
         qemu,
     })
@@ -169,6 +193,7 @@ mod tests {
     fn outcome(exit: Option<GuestExit>, stopped_by: Option<i32>) -> Outcome {
         Outcome {
             exit,
+            crash: None,
             stopped_by,
             qemu: ExitStatus::from_raw(0),
         }

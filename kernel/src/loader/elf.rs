@@ -57,7 +57,7 @@ pub fn load(bytes: &'static [u8], placement: Placement) -> Result<LoadedElf, Loa
     }
     let bias = match (header.pt2.type_().as_type(), placement) {
         (Type::Executable, Placement::Program) => 0,
-        (Type::SharedObject, Placement::Program) => PIE_BASE,
+        (Type::SharedObject, Placement::Program) => PIE_BASE.next_multiple_of(max_alignment(&elf)),
         (Type::SharedObject, Placement::Interpreter) => INTERPRETER_BASE,
         (_, Placement::Interpreter) => {
             return Err(LoadError::BadElf(
@@ -100,6 +100,16 @@ pub fn load(bytes: &'static [u8], placement: Placement) -> Result<LoadedElf, Loa
         program_header_size: header.pt2.ph_entry_size() as u64,
         program_header_count: header.pt2.ph_count() as u64,
     })
+}
+
+/// The largest `p_align` of the loadable segments (at least a page): a position-independent
+/// program's base must honour it.
+fn max_alignment(elf: &ElfFile) -> u64 {
+    elf.program_iter()
+        .filter(|segment| matches!(segment.get_type(), Ok(SegmentType::Load)))
+        .map(|segment| segment.align())
+        .filter(|align| align.is_power_of_two() && *align <= 1 << 30)
+        .fold(4096, u64::max)
 }
 
 /// The path in a `PT_INTERP` segment, without its terminating NUL.

@@ -207,7 +207,11 @@ mod tests {
         let Command::Run(run) = cli.command else {
             panic!("expected run");
         };
-        assert_eq!(run.target, PathBuf::from("./p"), "the flag took the program");
+        assert_eq!(
+            run.target,
+            PathBuf::from("./p"),
+            "the flag took the program"
+        );
         run.diagnostics
     }
 
@@ -222,10 +226,7 @@ mod tests {
             Some(TraceFilter::Only(vec!["openat", "mmap"]))
         );
         assert!(diagnostics(&["--syscall-summary", "./p"]).syscall_summary);
-        assert_eq!(
-            diagnostics(&["--gdb", "./p"]).gdb,
-            Some(1234)
-        );
+        assert_eq!(diagnostics(&["--gdb", "./p"]).gdb, Some(1234));
         assert_eq!(diagnostics(&["--gdb=4321", "./p"]).gdb, Some(4321));
     }
 

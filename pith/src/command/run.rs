@@ -3,11 +3,15 @@
 
 use std::fs::{self, File};
 use std::io::Read;
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::cli::{MemorySize, RunArgs};
+use crate::cli::{DiagnosticOptions, MemorySize, RunArgs};
+use crate::diagnostics::backtrace::SymbolFiles;
+use crate::diagnostics::gdb;
+use crate::diagnostics::program::ProgramFile;
 use crate::elf;
 use crate::kernel;
 use crate::launcher::accel::{self, HostFacts};
@@ -26,7 +30,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         .tempdir()
         .context("cannot create a temporary directory")?;
 
-    let image = prepare_image(&args, scratch.path())?;
+    let (image, program) = prepare_image(&args, scratch.path())?;
     let image_size = fs::metadata(&image)
         .with_context(|| format!("cannot read {}", image.display()))?
         .len();
@@ -36,14 +40,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     log::info!("accelerator: {choice}");
     let qemu = qemu::find()?;
 
+    let symbols = SymbolFiles { kernel, program };
+    let gdb = match args.diagnostics.gdb {
+        Some(port) => Some(start_gdb_stub(port, &symbols)?),
+        None => None,
+    };
+
     let config = VmConfig {
-        kernel,
+        kernel: symbols.kernel.clone(),
         image,
         memory: args.vm.memory,
         accelerator: choice.accelerator,
-        cmdline: kernel_cmdline(args.vm.log_level.as_str()),
+        cmdline: kernel_cmdline(args.vm.log_level.as_str(), &args.diagnostics),
     };
-    let code = session::run(&qemu, &config)?;
+    let code = session::run(&qemu, &config, gdb, &symbols)?;
     scratch
         .close()
         .context("cannot remove pith's temporary directory")?;
@@ -51,15 +61,39 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
 }
 
 /// The kernel's options (docs/host-protocol.md, "Kernel command line").
-fn kernel_cmdline(log_level: &str) -> String {
-    match tsc::host_tsc_khz() {
-        Some(khz) => format!("log={log_level} tsc_khz={khz}"),
-        None => format!("log={log_level}"),
+fn kernel_cmdline(log_level: &str, diagnostics: &DiagnosticOptions) -> String {
+    let mut options = vec![format!("log={log_level}")];
+    if let Some(filter) = &diagnostics.trace {
+        options.push(format!("trace={}", filter.kernel_option()));
     }
+    if diagnostics.syscall_summary {
+        options.push("summary=1".to_owned());
+    }
+    if let Some(khz) = tsc::host_tsc_khz() {
+        options.push(format!("tsc_khz={khz}"));
+    }
+    options.join(" ")
 }
 
-/// The image to boot: the target itself if it is one, else a new one in `scratch`.
-fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<PathBuf> {
+/// Listens for gdb on `port` and tells the user how to attach.
+fn start_gdb_stub(port: u16, symbols: &SymbolFiles) -> anyhow::Result<TcpListener> {
+    let listener = gdb::listen(port)?;
+    let program = symbols
+        .program
+        .path()
+        .context("cannot find the program's symbols for gdb")?;
+    let bytes = fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
+    let load_bias = elf::load_bias(&bytes)
+        .with_context(|| format!("cannot tell where {} is loaded", program.display()))?;
+    let command = gdb::command(port, &symbols.kernel, program, load_bias);
+    eprintln!("pith: the VM is paused until gdb attaches on 127.0.0.1:{port} and continues:");
+    eprintln!("  {command}");
+    Ok(listener)
+}
+
+/// The image to boot (the target itself if it is one, else a new one in `scratch`), and
+/// where the program's ELF file is.
+fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<(PathBuf, ProgramFile)> {
     let target = &args.target;
     if is_image(target) {
         if args.program.is_set() {
@@ -70,7 +104,8 @@ fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<PathBuf> {
             );
         }
         log::info!("image: {} (built)", target.display());
-        return Ok(target.clone());
+        let program = ProgramFile::in_image(target, scratch);
+        return Ok((target.clone(), program));
     }
 
     let kind = elf::check(target)?;
@@ -83,7 +118,7 @@ fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<PathBuf> {
     let image = scratch.join("image.pith");
     let size = pack::write_image_file(spec, &image).context("cannot pack the program")?;
     log::info!("image: {} ({size} bytes)", image.display());
-    Ok(image)
+    Ok((image, ProgramFile::host(target)))
 }
 
 /// QEMU loads the whole image into guest memory, where it stays: refuse what cannot fit,

@@ -62,6 +62,20 @@ fn static_pie_is_accepted() {
 }
 
 #[test]
+fn load_bias_follows_the_kernel() {
+    let fixed = elf64(ET_EXEC, EM_X86_64, 0x401000, &[(PT_LOAD, b"code")]);
+    assert_eq!(load_bias(&fixed).unwrap(), 0);
+    let pie = elf64(ET_DYN, EM_X86_64, 0x1000, &[(PT_LOAD, b"code")]);
+    assert_eq!(load_bias(&pie).unwrap(), 0x5555_5540_0000);
+
+    // A 16 MiB segment alignment (p_align is the last field of the first program header).
+    let mut aligned = pie;
+    let p_align = EHDR64 + PHDR64 - 8;
+    aligned[p_align..p_align + 8].copy_from_slice(&(16u64 << 20).to_le_bytes());
+    assert_eq!(load_bias(&aligned).unwrap(), 0x5555_5600_0000);
+}
+
+#[test]
 fn dynamic_executable_names_its_interpreter() {
     let data = elf64(
         ET_DYN,

@@ -73,10 +73,19 @@ pub struct VmConfig {
     pub cmdline: String,
 }
 
-/// QEMU's arguments, with the serial ports on the sockets with descriptors `serial_fds`
-/// (COM1, COM2, COM3). `microvm` boots the PVH kernel straight from qboot in milliseconds;
-/// its own serial port is turned off so that the three ports sit at the standard bases.
-pub fn arguments(config: &VmConfig, serial_fds: [i32; 3]) -> Vec<OsString> {
+/// The descriptors QEMU inherits, by number.
+#[derive(Debug, Clone, Copy)]
+pub struct InheritedFds {
+    /// Connected sockets for COM1, COM2 and COM3.
+    pub serial: [i32; 3],
+    /// A listening socket for gdb, if the VM is to start paused under a debugger.
+    pub gdb: Option<i32>,
+}
+
+/// QEMU's arguments, with the serial ports and the GDB stub on the sockets `fds` names.
+/// `microvm` boots the PVH kernel straight from qboot in milliseconds; its own serial port is
+/// turned off so that the three ports sit at the standard bases.
+pub fn arguments(config: &VmConfig, fds: InheritedFds) -> Vec<OsString> {
     let machine = format!(
         "microvm,accel={},rtc=on,pit=on,pic=on,isa-serial=off",
         config.accelerator.as_str()
@@ -92,7 +101,7 @@ pub fn arguments(config: &VmConfig, serial_fds: [i32; 3]) -> Vec<OsString> {
     push(&["-initrd".as_ref(), config.image.as_os_str()]);
     push(&["-append".as_ref(), config.cmdline.as_ref()]);
 
-    for ((id, iobase, irq), fd) in SERIAL_PORTS.iter().zip(serial_fds) {
+    for ((id, iobase, irq), fd) in SERIAL_PORTS.iter().zip(fds.serial) {
         let chardev = format!("socket,id={id},fd={fd}");
         let device = format!("isa-serial,chardev={id},iobase={iobase},irq={irq}");
         push(&["-chardev".as_ref(), chardev.as_ref()]);
@@ -100,14 +109,21 @@ pub fn arguments(config: &VmConfig, serial_fds: [i32; 3]) -> Vec<OsString> {
     }
     // The kernel ends the VM by writing its exit status here.
     push(&["-device", "isa-debug-exit,iobase=0xf4,iosize=4"].map(OsStr::new));
+
+    if let Some(fd) = fds.gdb {
+        // QEMU accepts gdb on pith's listening socket; -S holds the CPU until gdb continues.
+        let chardev = format!("socket,id=gdb,fd={fd},server=on,wait=off");
+        push(&["-chardev".as_ref(), chardev.as_ref()]);
+        push(&["-gdb", "chardev:gdb", "-S"].map(OsStr::new));
+    }
     args
 }
 
-/// Starts QEMU with `args`, handing it `serial` (the guest ends of the serial sockets, whose
-/// descriptor numbers `args` names); they are closed in pith once QEMU has them. QEMU gets its
-/// own process group, so that Ctrl-C reaches only pith, which then stops the VM; and it is
-/// killed if pith dies, so that no VM outlives its pith.
-pub fn spawn(qemu: &Path, args: &[OsString], serial: [OwnedFd; 3]) -> Result<Child, QemuError> {
+/// Starts QEMU with `args`, handing it `inherited` (the guest ends of the serial sockets and
+/// the gdb socket, whose descriptor numbers `args` names); they are closed in pith once QEMU
+/// has them. QEMU gets its own process group, so that Ctrl-C reaches only pith, which then
+/// stops the VM; and it is killed if pith dies, so that no VM outlives its pith.
+pub fn spawn(qemu: &Path, args: &[OsString], inherited: Vec<OwnedFd>) -> Result<Child, QemuError> {
     let parent = rustix::process::getpid();
     let mut command = Command::new(qemu);
     command
@@ -119,22 +135,23 @@ pub fn spawn(qemu: &Path, args: &[OsString], serial: [OwnedFd; 3]) -> Result<Chi
     // SAFETY: the closure runs in the forked child before exec; it allocates nothing and only
     // makes async-signal-safe system calls (fcntl, prctl, getppid).
     unsafe {
-        command.pre_exec(move || prepare_child(&serial, parent));
+        command.pre_exec(move || prepare_child(&inherited, parent));
     }
 
     let child = command.spawn().map_err(|source| QemuError::Spawn {
         path: qemu.to_owned(),
         source,
     });
-    // Dropping the command closes pith's copies of the guest ends of the sockets, so that pith
-    // sees end of file on them when QEMU exits.
+    // Dropping the command closes pith's copies of the inherited sockets, so that pith sees
+    // end of file on the serial ones when QEMU exits.
     drop(command);
     child
 }
 
-/// In the child: keeps the serial sockets open across exec and ties the child's life to pith.
-fn prepare_child(serial: &[OwnedFd; 3], parent: Pid) -> io::Result<()> {
-    for fd in serial {
+/// In the child: keeps the inherited sockets open across exec and ties the child's life to
+/// pith.
+fn prepare_child(inherited: &[OwnedFd], parent: Pid) -> io::Result<()> {
+    for fd in inherited {
         rustix::io::fcntl_setfd(fd, FdFlags::empty())?;
     }
     rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
@@ -185,7 +202,11 @@ mod tests {
 
     #[test]
     fn command_line_wires_three_serial_ports_and_debug_exit() {
-        let args = arguments(&config(), [5, 7, 9]);
+        let fds = InheritedFds {
+            serial: [5, 7, 9],
+            gdb: None,
+        };
+        let args = arguments(&config(), fds);
         let line = shell_words(Path::new("qemu-system-x86_64"), &args);
         assert_eq!(
             line,
@@ -206,12 +227,32 @@ mod tests {
             accelerator: Accelerator::Kvm,
             ..config()
         };
-        let args = arguments(&config, [3, 4, 5]);
+        let fds = InheritedFds {
+            serial: [3, 4, 5],
+            gdb: None,
+        };
+        let args = arguments(&config, fds);
         assert_eq!(
             args[1],
             "microvm,accel=kvm,rtc=on,pit=on,pic=on,isa-serial=off"
         );
         assert_eq!(args[3], "host,-arch-capabilities");
+    }
+
+    #[test]
+    fn gdb_pauses_the_vm_on_an_inherited_socket() {
+        let fds = InheritedFds {
+            serial: [3, 4, 5],
+            gdb: Some(6),
+        };
+        let line = shell_words(Path::new("qemu"), &arguments(&config(), fds));
+        assert!(
+            line.ends_with(
+                "-device isa-debug-exit,iobase=0xf4,iosize=4 \
+                 -chardev socket,id=gdb,fd=6,server=on,wait=off -gdb chardev:gdb -S"
+            ),
+            "{line}"
+        );
     }
 
     #[test]

@@ -124,7 +124,18 @@ impl Running {
     /// Waits until pith's standard output contains `needle`; panics if it exits first or
     /// does not print it within `TIMEOUT`.
     pub fn wait_for_stdout(&mut self, needle: &str) {
-        while !self.stdout.contains(needle.as_bytes()) {
+        self.wait_for(needle, |running| &running.stdout);
+    }
+
+    /// Waits until pith's standard error contains `needle` and returns what it holds so far;
+    /// panics if pith exits first or does not print it within `TIMEOUT`.
+    pub fn wait_for_stderr(&mut self, needle: &str) -> String {
+        self.wait_for(needle, |running| &running.stderr);
+        String::from_utf8_lossy(&self.stderr.snapshot()).into_owned()
+    }
+
+    fn wait_for(&mut self, needle: &str, stream: fn(&Running) -> &Captured) {
+        while !stream(self).contains(needle.as_bytes()) {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
                     "pith exited ({status}) before printing {needle:?}\n{}",

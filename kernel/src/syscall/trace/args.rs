@@ -33,7 +33,7 @@ pub fn signature(number: usize) -> Option<&'static [Arg]> {
     Some(match number {
         0 => &[Fd, OutBuffer, Int],
         1 => &[Fd, InBuffer(2), Int],
-        2 => &[Path, OpenFlags, Octal],
+        2 => &[Path, OpenFlags],
         3 | 32 => &[Fd],
         4 | 6 => &[Path, Hex],
         5 => &[Fd, Hex],
@@ -65,7 +65,7 @@ pub fn signature(number: usize) -> Option<&'static [Arg]> {
         228 | 229 => &[Choice(flags::CLOCKS), Hex],
         230 => &[Choice(flags::CLOCKS), Int, Hex, Hex],
         234 => &[Int, Int, Signal],
-        257 => &[DirFd, Path, OpenFlags, Octal],
+        257 => &[DirFd, Path, OpenFlags],
         258 => &[DirFd, Path, Octal],
         262 => &[DirFd, Path, Hex, Bits(flags::AT_FLAGS)],
         263 => &[DirFd, Path, Bits(flags::AT_FLAGS)],
@@ -112,9 +112,7 @@ pub fn write(out: &mut String, arg: Arg, value: u64, args: &[u64; 6], result: Op
                 let _ = write!(out, "{value:#x}");
             }
         },
-        Octal => {
-            let _ = write!(out, "{value:#o}");
-        }
+        Octal => mode(out, value),
         Bits(names) => flags::bits(out, value, names),
         Choice(names) => flags::choice(out, value, names),
         OpenFlags => flags::open_flags(out, value),
@@ -123,6 +121,11 @@ pub fn write(out: &mut String, arg: Arg, value: u64, args: &[u64; 6], result: Op
             out.push_str(if value == 0 { "0" } else { name });
         }
     }
+}
+
+/// A file mode as strace shows it: `0644`.
+pub fn mode(out: &mut String, value: u64) {
+    let _ = write!(out, "0{value:03o}");
 }
 
 fn buffer(out: &mut String, address: u64, length: usize) {

@@ -52,6 +52,22 @@ pub fn returns(number: u64) -> bool {
     !matches!(number, 15 | 60 | 231)
 }
 
+/// `open` and `openat` take a mode only when they may create a file (`O_CREAT`,
+/// `O_TMPFILE`), and strace shows it only then.
+fn open_mode(line: &mut String, number: u64, arguments: &[u64; 6]) {
+    const O_CREAT: u64 = 0o100;
+    const O_TMPFILE: u64 = 0o20000000;
+    let (flags, mode) = match number {
+        2 => (arguments[1], arguments[2]),
+        257 => (arguments[2], arguments[3]),
+        _ => return,
+    };
+    if flags & (O_CREAT | O_TMPFILE) != 0 {
+        line.push_str(", ");
+        args::mode(line, mode);
+    }
+}
+
 /// Prints the line of one call; `result` is `None` for a call that does not return.
 pub fn print(number: u64, arguments: &[u64; 6], result: Option<SysResult>) {
     let tid = crate::task::scheduler::current_tid();
@@ -76,6 +92,7 @@ pub fn print(number: u64, arguments: &[u64; 6], result: Option<SysResult>) {
             );
         }
     }
+    open_mode(&mut line, number, arguments);
     line.push(')');
     match result {
         None => line.push_str(" = ?"),
