@@ -1,6 +1,7 @@
 //! Checks that a file is a program pith can run: a 64-bit x86-64 Linux ELF executable,
-//! linked statically (ET_EXEC, or ET_DYN without PT_INTERP: static-pie). The file is read,
-//! never run. See elf(5).
+//! linked statically (ET_EXEC, or ET_DYN without PT_INTERP: static-pie), or dynamically once
+//! the kernel loads interpreters ([`KERNEL_LOADS_INTERPRETER`]). The file is read, never run.
+//! See elf(5).
 
 use std::fmt;
 use std::fs;
@@ -13,6 +14,13 @@ use object::read::elf::{FileHeader, ProgramHeader};
 use object::Endianness;
 use thiserror::Error;
 
+/// Whether the kernel built into pith loads a program's interpreter (PT_INTERP), the dynamic
+/// linker, and so runs dynamically linked programs. While it does not, `pith run` and
+/// `pith build` refuse them with the advice to link statically, and only
+/// `pith build --list-files` packs them (docs/manifest.md). Set it to `true` in the change
+/// that makes kernel/src/loader load PT_INTERP.
+pub const KERNEL_LOADS_INTERPRETER: bool = false;
+
 /// What kind of runnable program a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgramKind {
@@ -20,6 +28,9 @@ pub enum ProgramKind {
     Static,
     /// ET_DYN without an interpreter: relocates itself wherever it is loaded.
     StaticPie,
+    /// With an interpreter, which loads it and its shared libraries; ET_DYN if
+    /// `position_independent`.
+    Dynamic { position_independent: bool },
 }
 
 impl fmt::Display for ProgramKind {
@@ -27,6 +38,7 @@ impl fmt::Display for ProgramKind {
         f.write_str(match self {
             ProgramKind::Static => "static x86-64 executable",
             ProgramKind::StaticPie => "static-pie x86-64 executable",
+            ProgramKind::Dynamic { .. } => "dynamically linked x86-64 executable",
         })
     }
 }
@@ -69,8 +81,21 @@ pub struct ElfError {
     pub problem: Problem,
 }
 
-/// Checks that `path` is a static x86-64 Linux executable.
+/// Checks that `path` is an x86-64 Linux executable the kernel can run.
 pub fn check(path: &Path) -> Result<ProgramKind, ElfError> {
+    check_file(path, check_bytes)
+}
+
+/// Checks that `path` is an x86-64 Linux executable, static or dynamic, whether or not the
+/// kernel can run it yet.
+pub fn inspect(path: &Path) -> Result<ProgramKind, ElfError> {
+    check_file(path, |data| examine(data).map(|(kind, _)| kind))
+}
+
+fn check_file(
+    path: &Path,
+    check_bytes: impl FnOnce(&[u8]) -> Result<ProgramKind, Problem>,
+) -> Result<ProgramKind, ElfError> {
     let error = |problem| ElfError {
         path: path.to_owned(),
         problem,
@@ -96,8 +121,18 @@ fn io_problem(error: io::Error) -> Problem {
     }
 }
 
-/// Checks the bytes of an ELF file.
+/// Checks the bytes of an ELF file: a program the kernel can run.
 pub fn check_bytes(data: &[u8]) -> Result<ProgramKind, Problem> {
+    match examine(data)? {
+        (ProgramKind::Dynamic { .. }, Some(interpreter)) if !KERNEL_LOADS_INTERPRETER => {
+            Err(Problem::Dynamic(interpreter))
+        }
+        (kind, _) => Ok(kind),
+    }
+}
+
+/// The kind of program the bytes of an ELF file are, and its interpreter if it has one.
+fn examine(data: &[u8]) -> Result<(ProgramKind, Option<String>), Problem> {
     if !data.starts_with(&elf::ELFMAG) {
         return Err(Problem::NotElf);
     }
@@ -118,15 +153,21 @@ pub fn check_bytes(data: &[u8]) -> Result<ProgramKind, Problem> {
     check_os(header.e_ident().os_abi)?;
 
     let interpreter = interpreter(header, endian, data)?;
-    match (header.e_type(endian), interpreter) {
-        (elf::ET_EXEC | elf::ET_DYN, Some(interpreter)) => Err(Problem::Dynamic(interpreter)),
-        (elf::ET_EXEC, None) => Ok(ProgramKind::Static),
-        (elf::ET_DYN, None) if header.e_entry(endian) != 0 => Ok(ProgramKind::StaticPie),
-        (elf::ET_DYN, None) => Err(Problem::NotAProgram("a shared library")),
-        (elf::ET_REL, _) => Err(Problem::NotAProgram("an object file (ET_REL)")),
-        (elf::ET_CORE, _) => Err(Problem::NotAProgram("a core dump")),
-        _ => Err(Problem::NotAProgram("an ELF file of unknown type")),
-    }
+    let kind = match (header.e_type(endian), &interpreter) {
+        (elf::ET_EXEC, Some(_)) => ProgramKind::Dynamic {
+            position_independent: false,
+        },
+        (elf::ET_DYN, Some(_)) => ProgramKind::Dynamic {
+            position_independent: true,
+        },
+        (elf::ET_EXEC, None) => ProgramKind::Static,
+        (elf::ET_DYN, None) if header.e_entry(endian) != 0 => ProgramKind::StaticPie,
+        (elf::ET_DYN, None) => return Err(Problem::NotAProgram("a shared library")),
+        (elf::ET_REL, _) => return Err(Problem::NotAProgram("an object file (ET_REL)")),
+        (elf::ET_CORE, _) => return Err(Problem::NotAProgram("a core dump")),
+        _ => return Err(Problem::NotAProgram("an ELF file of unknown type")),
+    };
+    Ok((kind, interpreter))
 }
 
 /// Where the kernel places a static-pie program: Linux's `ELF_ET_DYN_BASE`, rounded up to the
@@ -138,7 +179,11 @@ const PIE_BASE: u64 = 0x5555_5540_0000;
 /// What the kernel adds to the ELF addresses of the program `data` when it loads it: 0 for
 /// a fixed-address executable.
 pub fn load_bias(data: &[u8]) -> Result<u64, Problem> {
-    if check_bytes(data)? == ProgramKind::Static {
+    let kind = check_bytes(data)?;
+    let fixed = ProgramKind::Dynamic {
+        position_independent: false,
+    };
+    if kind == ProgramKind::Static || kind == fixed {
         return Ok(0);
     }
     let header = FileHeader64::<Endianness>::parse(data).map_err(|_| damaged_header())?;

@@ -4,12 +4,14 @@
 mod cli;
 mod command;
 mod console;
+mod deps;
 mod diagnostics;
 mod elf;
 mod frame;
 mod kernel;
 mod launcher;
 mod logging;
+mod manifest;
 mod pack;
 mod session;
 

@@ -15,6 +15,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use trace::TraceFilter;
 pub use values::{EnvVar, MemorySize};
 
+use crate::manifest::FileEntry;
+
 /// `--gdb` without a port: the port QEMU's documentation uses for its GDB stub.
 const DEFAULT_GDB_PORT: &str = "1234";
 
@@ -44,8 +46,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// A static Linux x86-64 program, or an image made by `pith build`
-    #[arg(value_name = "PROGRAM|IMAGE")]
+    /// A static Linux x86-64 program, a directory with a Pith.toml, or an image made by
+    /// `pith build`
+    #[arg(value_name = "PROGRAM|DIR|IMAGE")]
     pub target: PathBuf,
 
     #[command(flatten)]
@@ -60,13 +63,23 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// A static Linux x86-64 program
-    #[arg(value_name = "PROGRAM")]
+    /// A static Linux x86-64 program, or a directory with a Pith.toml
+    #[arg(value_name = "PROGRAM|DIR")]
     pub program_path: PathBuf,
 
     /// Where to write the image
-    #[arg(short, long, value_name = "IMAGE")]
-    pub output: PathBuf,
+    #[arg(
+        short,
+        long,
+        value_name = "IMAGE",
+        required_unless_present = "list_files"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Print what would go into the image (interpreter, libraries, runtime tree, files)
+    /// instead of writing it; works for dynamically linked programs too
+    #[arg(long, conflicts_with = "output")]
+    pub list_files: bool,
 
     #[command(flatten)]
     pub program: ProgramOptions,
@@ -84,6 +97,20 @@ pub struct ProgramOptions {
     )]
     pub env: Vec<EnvVar>,
 
+    /// Put a host file in the image at GUEST (default: its absolute host path; a GUEST ending
+    /// in / is a directory to put it in); repeatable
+    #[arg(long = "file", value_name = "HOST[:GUEST]", value_parser = FileEntry::parse)]
+    pub files: Vec<FileEntry>,
+
+    /// Put a host directory, recursively, in the image at GUEST (default: its absolute host
+    /// path), keeping links, modes and times; repeatable
+    #[arg(long = "dir", value_name = "HOST[:GUEST]", value_parser = FileEntry::parse)]
+    pub dirs: Vec<FileEntry>,
+
+    /// The program's working directory, an absolute guest path (default /)
+    #[arg(short, long, value_name = "DIR", value_parser = absolute_guest_path)]
+    pub workdir: Option<String>,
+
     /// Arguments for the program, after `--`
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<OsString>,
@@ -92,16 +119,31 @@ pub struct ProgramOptions {
 impl ProgramOptions {
     /// Whether any option changes what the program is started with.
     pub fn is_set(&self) -> bool {
-        !self.env.is_empty() || !self.args.is_empty()
+        !self.env.is_empty()
+            || !self.args.is_empty()
+            || !self.files.is_empty()
+            || !self.dirs.is_empty()
+            || self.workdir.is_some()
+    }
+}
+
+fn absolute_guest_path(text: &str) -> Result<String, String> {
+    if text.starts_with('/') {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not an absolute guest path: start it with /"
+        ))
     }
 }
 
 /// How the VM is run; not part of the image.
 #[derive(Debug, Args)]
 pub struct VmOptions {
-    /// Guest memory: 64M, 1G, 131072K, or a plain number of MiB
-    #[arg(short, long, value_name = "SIZE", default_value = "64M", value_parser = MemorySize::parse)]
-    pub memory: MemorySize,
+    /// Guest memory: 64M, 1G, 131072K, or a plain number of MiB (default: Pith.toml's
+    /// `memory`, else 64M or more if the image needs it)
+    #[arg(short, long, value_name = "SIZE", value_parser = MemorySize::parse)]
+    pub memory: Option<MemorySize>,
 
     /// Hardware acceleration: `auto` uses KVM only where the CPU has VT-x or AMD-V
     #[arg(long, value_enum, default_value_t = AccelRequest::Auto)]
@@ -194,7 +236,7 @@ mod tests {
         assert_eq!(run.target, PathBuf::from("./p"));
         assert_eq!(run.program.args, ["-x", "y"]);
         assert_eq!(run.program.env[0].as_bytes(), b"A=1");
-        assert_eq!(run.vm.memory.mib(), 64);
+        assert_eq!(run.vm.memory, None);
         assert_eq!(run.vm.accel, AccelRequest::Auto);
         assert_eq!(run.vm.log_level, LogLevel::Warn);
         assert_eq!(run.diagnostics.trace, None);
@@ -251,7 +293,45 @@ mod tests {
         let Command::Build(build) = cli.command else {
             panic!("expected build");
         };
-        assert_eq!(build.output, PathBuf::from("p.img"));
+        assert_eq!(build.output, Some(PathBuf::from("p.img")));
+        let cli = Cli::try_parse_from(["pith", "build", "--list-files", "./p"]).unwrap();
+        let Command::Build(build) = cli.command else {
+            panic!("expected build");
+        };
+        assert!(build.list_files);
+        assert!(Cli::try_parse_from(["pith", "build", "--list-files", "-o", "x", "./p"]).is_err());
+    }
+
+    #[test]
+    fn file_dir_and_workdir_options() {
+        let cli = Cli::try_parse_from([
+            "pith",
+            "build",
+            "app/",
+            "-o",
+            "a.img",
+            "--file",
+            "x.txt:/srv/x.txt",
+            "--file",
+            "/etc/motd",
+            "--dir",
+            "static:/srv/static",
+            "-w",
+            "/srv",
+        ])
+        .unwrap();
+        let Command::Build(build) = cli.command else {
+            panic!("expected build");
+        };
+        let options = build.program;
+        assert_eq!(options.files[0].host, "x.txt");
+        assert_eq!(options.files[0].guest.as_deref(), Some("/srv/x.txt"));
+        assert_eq!(options.files[1].guest, None);
+        assert_eq!(options.dirs[0].guest.as_deref(), Some("/srv/static"));
+        assert_eq!(options.workdir.as_deref(), Some("/srv"));
+        assert!(options.is_set());
+        assert!(Cli::try_parse_from(["pith", "run", "-w", "srv", "./p"]).is_err());
+        assert!(Cli::try_parse_from(["pith", "run", "--file", ":/x", "./p"]).is_err());
     }
 
     #[test]

@@ -1,22 +1,36 @@
-//! `pith build PROGRAM -o IMAGE`: packs a program into an image file.
+//! `pith build PROGRAM|DIR -o IMAGE`: packs an application into an image file, or with
+//! `--list-files` prints what the image would hold.
+
+use std::io::Write;
 
 use anyhow::Context;
 
 use crate::cli::BuildArgs;
-use crate::elf;
-use crate::pack::{self, ProgramSpec};
+use crate::command::app;
+use crate::pack;
 
 pub fn build(args: BuildArgs) -> anyhow::Result<()> {
-    let kind = elf::check(&args.program_path)?;
-    log::info!("program: {} ({kind})", args.program_path.display());
+    let app = app::load(&args.program_path, &args.program)?;
+    if args.list_files {
+        let plan = app.plan(true)?;
+        let mut out = std::io::stdout().lock();
+        pack::list::print(&plan, &mut out)
+            .and_then(|()| out.flush())
+            .context("cannot print the list of files")?;
+        return Ok(());
+    }
 
-    let spec = ProgramSpec {
-        program: &args.program_path,
-        args: &args.program.args,
-        env: &args.program.env,
-    };
-    let size = pack::write_image_file(spec, &args.output)
-        .with_context(|| format!("cannot build {}", args.output.display()))?;
-    log::info!("image: {} ({size} bytes)", args.output.display());
+    let output = args.output.context("give the image's path with -o IMAGE")?;
+    let plan = app.plan(false)?;
+    let size = pack::write_image_file(&plan, &output)
+        .with_context(|| format!("cannot build {}", output.display()))?;
+    log::info!(
+        "image: {} ({size} bytes, {} entries)",
+        output.display(),
+        plan.tree.len()
+    );
+    if app.memory.is_some() {
+        log::info!("memory in Pith.toml is a run option: it is not stored in the image");
+    }
     Ok(())
 }

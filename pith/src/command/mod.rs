@@ -1,4 +1,5 @@
-//! The subcommands: `pith run` and `pith build`.
+//! The subcommands: `pith run` and `pith build`, and the application both pack.
 
+pub mod app;
 pub mod build;
 pub mod run;

@@ -1,5 +1,6 @@
-//! `pith run PROGRAM|IMAGE`: boots a built image as is, or packs a program into a temporary
-//! image first, and runs it in a VM.
+//! `pith run PROGRAM|DIR|IMAGE`: boots a built image as is, or packs a program (or the
+//! application of a directory with a Pith.toml) into a temporary image first, and runs it in
+//! a VM.
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 
 use crate::cli::{DiagnosticOptions, MemorySize, RunArgs};
+use crate::command::app;
 use crate::diagnostics::backtrace::SymbolFiles;
 use crate::diagnostics::gdb;
 use crate::diagnostics::program::ProgramFile;
@@ -17,7 +19,7 @@ use crate::kernel;
 use crate::launcher::accel::{self, HostFacts};
 use crate::launcher::qemu::{self, VmConfig};
 use crate::launcher::tsc;
-use crate::pack::{self, ProgramSpec};
+use crate::pack;
 use crate::session;
 
 /// Enough of a file to recognize an image by its first entry.
@@ -30,11 +32,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         .tempdir()
         .context("cannot create a temporary directory")?;
 
-    let (image, program) = prepare_image(&args, scratch.path())?;
+    let (image, program, app_memory) = prepare_image(&args, scratch.path())?;
     let image_size = fs::metadata(&image)
         .with_context(|| format!("cannot read {}", image.display()))?
         .len();
-    check_fits(image_size, args.vm.memory)?;
+    let memory = app::memory(args.vm.memory.or(app_memory), image_size);
+    check_fits(image_size, memory)?;
     let kernel = kernel::file(scratch.path())?;
     let choice = accel::choose(args.vm.accel, &HostFacts::probe())?;
     log::info!("accelerator: {choice}");
@@ -49,7 +52,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
     let config = VmConfig {
         kernel: symbols.kernel.clone(),
         image,
-        memory: args.vm.memory,
+        memory,
         accelerator: choice.accelerator,
         cmdline: kernel_cmdline(args.vm.log_level.as_str(), &args.diagnostics),
     };
@@ -92,8 +95,11 @@ fn start_gdb_stub(port: u16, symbols: &SymbolFiles) -> anyhow::Result<TcpListene
 }
 
 /// The image to boot (the target itself if it is one, else a new one in `scratch`), and
-/// where the program's ELF file is.
-fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<(PathBuf, ProgramFile)> {
+/// where the program's ELF file is, and the memory the application's manifest asks for.
+fn prepare_image(
+    args: &RunArgs,
+    scratch: &Path,
+) -> anyhow::Result<(PathBuf, ProgramFile, Option<MemorySize>)> {
     let target = &args.target;
     if is_image(target) {
         if args.program.is_set() {
@@ -105,20 +111,19 @@ fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<(PathBuf, Pro
         }
         log::info!("image: {} (built)", target.display());
         let program = ProgramFile::in_image(target, scratch);
-        return Ok((target.clone(), program));
+        return Ok((target.clone(), program, None));
     }
 
-    let kind = elf::check(target)?;
-    log::info!("program: {} ({kind})", target.display());
-    let spec = ProgramSpec {
-        program: target,
-        args: &args.program.args,
-        env: &args.program.env,
-    };
+    let app = app::load(target, &args.program)?;
+    let plan = app.plan(false)?;
     let image = scratch.join("image.pith");
-    let size = pack::write_image_file(spec, &image).context("cannot pack the program")?;
-    log::info!("image: {} ({size} bytes)", image.display());
-    Ok((image, ProgramFile::host(target)))
+    let size = pack::write_image_file(&plan, &image).context("cannot pack the program")?;
+    log::info!(
+        "image: {} ({size} bytes, {} entries)",
+        image.display(),
+        plan.tree.len()
+    );
+    Ok((image, ProgramFile::host(&app.spec.program), app.memory))
 }
 
 /// QEMU loads the whole image into guest memory, where it stays: refuse what cannot fit,
