@@ -74,44 +74,49 @@ pub fn load(
 const MAX_LINKS: usize = 40;
 
 /// The data of the regular file at absolute `path` in the image, following symbolic links
-/// (the dynamic linker is usually reached through one, e.g. `/lib64/ld-linux-x86-64.so.2`).
+/// in every component (the dynamic linker is usually reached through links such as
+/// `/lib64 -> usr/lib64` and `ld-linux-x86-64.so.2 -> ...`).
 fn find_file(image: &Image<'static>, path: &[u8]) -> Option<&'static [u8]> {
-    let mut path: Vec<u8> = path.to_vec();
-    for _ in 0..MAX_LINKS {
-        let entry = image.find(&path)?;
-        match entry.kind {
-            EntryKind::File => return Some(entry.data),
-            EntryKind::Directory => return None,
-            EntryKind::Symlink => path = link_target(&path, entry.data),
-        }
-    }
-    None
-}
-
-/// Where symbolic link `link` with contents `target` points.
-fn link_target(link: &[u8], target: &[u8]) -> Vec<u8> {
-    if target.starts_with(b"/") {
-        return target.to_vec();
-    }
-    let directory = match link.iter().rposition(|&byte| byte == b'/') {
-        Some(slash) => &link[..=slash],
-        None => b"/",
-    };
-    let mut resolved: Vec<&[u8]> = Vec::new();
-    for part in directory
-        .split(|&byte| byte == b'/')
-        .chain(target.split(|&byte| byte == b'/'))
-    {
-        match part {
-            b"" | b"." => {}
+    let mut pending: Vec<Vec<u8>> = components(path);
+    pending.reverse();
+    let mut resolved: Vec<Vec<u8>> = Vec::new();
+    let mut links = 0;
+    while let Some(name) = pending.pop() {
+        match name.as_slice() {
+            b"." => continue,
             b".." => {
                 resolved.pop();
+                continue;
             }
-            name => resolved.push(name),
+            _ => resolved.push(name),
+        }
+        let entry = image.find(&join(&resolved))?;
+        if entry.kind == EntryKind::Symlink {
+            links += 1;
+            if links > MAX_LINKS {
+                return None;
+            }
+            resolved.pop();
+            if entry.data.starts_with(b"/") {
+                resolved.clear();
+            }
+            pending.extend(components(entry.data).into_iter().rev());
         }
     }
+    let entry = image.find(&join(&resolved))?;
+    (entry.kind == EntryKind::File).then_some(entry.data)
+}
+
+fn components(path: &[u8]) -> Vec<Vec<u8>> {
+    path.split(|&byte| byte == b'/')
+        .filter(|part| !part.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+fn join(parts: &[Vec<u8>]) -> Vec<u8> {
     let mut path = Vec::new();
-    for part in resolved {
+    for part in parts {
         path.push(b'/');
         path.extend_from_slice(part);
     }
