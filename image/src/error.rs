@@ -37,6 +37,8 @@ pub enum ImageError {
     NulInValue { tag: u8 },
     /// A manifest value does not fit the record's 32-bit length.
     ValueTooLong { tag: u8 },
+    /// A manifest flag record, which must be empty, has a value.
+    UnexpectedValue { tag: u8 },
 }
 
 /// What is wrong with one cpio entry header.
@@ -67,6 +69,7 @@ fn record_name(tag: u8) -> &'static str {
         2 => "argument",
         3 => "environment variable",
         4 => "working directory",
+        0x81 => "read-only root flag",
         _ => "record",
     }
 }
@@ -118,6 +121,9 @@ impl fmt::Display for ImageError {
                 "manifest {} is longer than a record can hold (4 GiB)",
                 record_name(tag)
             ),
+            Self::UnexpectedValue { tag } => {
+                write!(f, "manifest {} must have an empty value", record_name(tag))
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ const TAG_PROGRAM: u8 = 1;
 const TAG_ARGUMENT: u8 = 2;
 const TAG_ENVIRONMENT: u8 = 3;
 const TAG_WORKDIR: u8 = 4;
+/// Optional: the root filesystem is read-only (`EROFS`); the value is empty.
+const TAG_READ_ONLY_ROOT: u8 = 0x81;
 /// Tags with this bit set may be skipped by readers that do not know them.
 const TAG_OPTIONAL: u8 = 0x80;
 
@@ -37,6 +39,9 @@ pub struct Manifest {
     pub env: Vec<Vec<u8>>,
     /// Absolute guest path of the initial working directory.
     pub workdir: Vec<u8>,
+    /// Whether the application may not change the root filesystem (writes fail with
+    /// `EROFS`); by default changes are kept in memory for the run.
+    pub read_only_root: bool,
 }
 
 impl Default for Manifest {
@@ -47,6 +52,7 @@ impl Default for Manifest {
             args: Vec::new(),
             env: Vec::new(),
             workdir: b"/".to_vec(),
+            read_only_root: false,
         }
     }
 }
@@ -69,6 +75,7 @@ impl Manifest {
 
         let mut program = None;
         let mut workdir = None;
+        let mut read_only_root = false;
         let mut args = Vec::new();
         let mut env = Vec::new();
         let mut offset = HEADER_LEN;
@@ -79,6 +86,7 @@ impl Manifest {
                 TAG_ARGUMENT => args.push(value.to_vec()),
                 TAG_ENVIRONMENT => env.push(value.to_vec()),
                 TAG_WORKDIR => set_once(&mut workdir, value, tag)?,
+                TAG_READ_ONLY_ROOT => set_flag(&mut read_only_root, value, tag)?,
                 tag if tag & TAG_OPTIONAL != 0 => {}
                 tag => return Err(ImageError::UnknownRequiredTag { tag }),
             }
@@ -90,6 +98,7 @@ impl Manifest {
             args,
             env,
             workdir: workdir.unwrap_or_else(|| b"/".to_vec()),
+            read_only_root,
         };
         manifest.validate()?;
         Ok(manifest)
@@ -138,7 +147,12 @@ impl Manifest {
         let args = self.args.iter().map(|arg| (TAG_ARGUMENT, arg.as_slice()));
         let env = self.env.iter().map(|var| (TAG_ENVIRONMENT, var.as_slice()));
         let workdir = core::iter::once((TAG_WORKDIR, self.workdir.as_slice()));
-        program.chain(args).chain(env).chain(workdir)
+        let read_only_root = self.read_only_root.then_some((TAG_READ_ONLY_ROOT, &[][..]));
+        program
+            .chain(args)
+            .chain(env)
+            .chain(workdir)
+            .chain(read_only_root)
     }
 }
 
@@ -149,6 +163,7 @@ impl fmt::Debug for Manifest {
             .field("args", &EscapedList(&self.args))
             .field("env", &EscapedList(&self.env))
             .field("workdir", &Escaped(&self.workdir))
+            .field("read_only_root", &self.read_only_root)
             .finish()
     }
 }
@@ -174,6 +189,18 @@ fn set_once(slot: &mut Option<Vec<u8>>, value: &[u8], tag: u8) -> Result<(), Ima
     Ok(())
 }
 
+/// A flag record: present means set, and its value must be empty.
+fn set_flag(flag: &mut bool, value: &[u8], tag: u8) -> Result<(), ImageError> {
+    if *flag {
+        return Err(ImageError::DuplicateRecord { tag });
+    }
+    if !value.is_empty() {
+        return Err(ImageError::UnexpectedValue { tag });
+    }
+    *flag = true;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +217,7 @@ mod tests {
             ],
             env: vec![b"PATH=/usr/bin".to_vec(), b"LANG=C.UTF-8".to_vec()],
             workdir: b"/srv".to_vec(),
+            read_only_root: false,
         }
     }
 
@@ -216,11 +244,40 @@ mod tests {
     }
 
     #[test]
+    fn read_only_root_round_trips_as_an_empty_optional_record() {
+        let manifest = Manifest {
+            read_only_root: true,
+            ..sample()
+        };
+        let bytes = manifest.encode();
+        assert!(bytes.ends_with(&[0x81, 0, 0, 0, 0]));
+        assert_eq!(Manifest::parse(&bytes), Ok(manifest));
+        assert!(!sample().encode().contains(&0x81));
+    }
+
+    #[test]
+    fn read_only_root_must_be_empty_and_single() {
+        let with_value = with_records(&[record(1, b"/a"), record(0x81, b"yes")]);
+        assert_eq!(
+            Manifest::parse(&with_value),
+            Err(ImageError::UnexpectedValue { tag: 0x81 })
+        );
+        let twice = with_records(&[record(0x81, b""), record(1, b"/a"), record(0x81, b"")]);
+        assert_eq!(
+            Manifest::parse(&twice),
+            Err(ImageError::DuplicateRecord { tag: 0x81 })
+        );
+        let flag = with_records(&[record(0x81, b""), record(1, b"/a")]);
+        assert!(Manifest::parse(&flag).unwrap().read_only_root);
+    }
+
+    #[test]
     fn workdir_defaults_to_root() {
         let bytes = with_records(&[record(1, b"/bin/true")]);
         let manifest = Manifest::parse(&bytes).unwrap();
         assert_eq!(manifest.workdir, b"/");
         assert!(manifest.args.is_empty());
+        assert!(!manifest.read_only_root);
     }
 
     #[test]

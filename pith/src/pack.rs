@@ -97,6 +97,7 @@ fn manifest(spec: ProgramSpec, guest_path: &str) -> Manifest {
         args,
         env,
         workdir: b"/".to_vec(),
+        read_only_root: false,
     }
 }
 

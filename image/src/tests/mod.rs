@@ -29,6 +29,7 @@ fn sample_manifest() -> Manifest {
         ],
         env: vec![b"PATH=/usr/bin".to_vec(), b"HOME=/root".to_vec()],
         workdir: b"/data".to_vec(),
+        read_only_root: true,
     }
 }
 
