@@ -83,6 +83,13 @@ pub fn stdin_ready() -> bool {
     !stdin.buffer.is_empty() || stdin.ended
 }
 
+/// How many bytes of standard input are waiting to be read (`FIONREAD`).
+pub fn stdin_available() -> usize {
+    let mut stdin = STDIN.lock();
+    poll_control(&mut stdin);
+    stdin.buffer.len()
+}
+
 /// Reads standard input into `buffer`, waiting for at least one byte; 0 means end of file.
 pub fn read_stdin(buffer: &mut [u8]) -> usize {
     if buffer.is_empty() {
@@ -142,6 +149,7 @@ fn poll_control(stdin: &mut Stdin) {
             stdin.ended = true;
         }
         STDIN_WAIT.wake_all();
+        crate::fs::poll::notify();
     }
 }
 
