@@ -2,6 +2,7 @@
 //! absolute host path, with its parent directories, and a manifest that starts it the way a
 //! shell would.
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::{self, File, Metadata, Permissions};
 use std::io::{self, BufWriter, Write};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use pith_image::{ImageWriter, Manifest};
 use thiserror::Error;
 
-use crate::cli::EnvVar;
+use crate::cli::{EnvVar, FileMapping};
 
 /// The search path a program gets unless `-e PATH=...` sets another.
 const DEFAULT_PATH: &[u8] = b"PATH=/usr/local/bin:/usr/bin:/bin";
@@ -37,6 +38,8 @@ pub struct ProgramSpec<'a> {
     pub program: &'a Path,
     pub args: &'a [OsString],
     pub env: &'a [EnvVar],
+    /// Other host files to put in the image.
+    pub files: &'a [FileMapping],
 }
 
 /// Writes the image for `spec` to `out`, returning `out`.
@@ -53,6 +56,14 @@ pub fn write_image<W: Write>(spec: ProgramSpec, out: W) -> Result<W, PackError> 
     let mut writer = ImageWriter::new(out, &manifest).map_err(PackError::Write)?;
     add_parent_directories(&mut writer, &host_path)?;
     add_program(&mut writer, &host_path, guest_path)?;
+    let mut directories: BTreeSet<PathBuf> = host_path
+        .ancestors()
+        .skip(1)
+        .map(Path::to_path_buf)
+        .collect();
+    for file in spec.files {
+        add_extra_file(&mut writer, &mut directories, file)?;
+    }
     writer.finish().map_err(PackError::Write)
 }
 
@@ -141,6 +152,29 @@ fn add_program<W: Write>(
         .map_err(PackError::Write)
 }
 
+/// Adds a `--file`: its missing guest parent directories (mode 0755), then the file.
+fn add_extra_file<W: Write>(
+    writer: &mut ImageWriter<W>,
+    directories: &mut BTreeSet<PathBuf>,
+    file: &FileMapping,
+) -> Result<(), PackError> {
+    let guest = Path::new(&file.guest);
+    let mut parents: Vec<&Path> = guest
+        .ancestors()
+        .skip(1)
+        .filter(|dir| dir.parent().is_some() && !directories.contains(*dir))
+        .collect();
+    parents.reverse();
+    for dir in parents {
+        let name = dir.to_str().expect("parent of a UTF-8 path");
+        writer
+            .add_directory(name, 0o755, 0)
+            .map_err(PackError::Write)?;
+        directories.insert(dir.to_path_buf());
+    }
+    add_program(writer, &file.host, &file.guest)
+}
+
 fn metadata(path: &Path) -> Result<Metadata, PackError> {
     fs::metadata(path).map_err(|source| PackError::Read {
         path: path.to_owned(),
@@ -172,10 +206,17 @@ mod tests {
             OsString::from_vec(b"t\xffo".to_vec()),
         ];
         let vars = [env("A=1")];
+        let data = dir.path().join("data.txt");
+        fs::write(&data, b"payload").unwrap();
+        let files = [FileMapping {
+            host: data,
+            guest: "/srv/in/data.txt".into(),
+        }];
         let spec = ProgramSpec {
             program: &program,
             args: &args,
             env: &vars,
+            files: &files,
         };
 
         let image_bytes = write_image(spec, Vec::new()).unwrap();
@@ -192,6 +233,8 @@ mod tests {
 
         let relative = guest.trim_start_matches('/');
         let entry = |path: &str| image.entries().find(|entry| entry.path == path.as_bytes());
+        assert_eq!(entry("srv/in/data.txt").unwrap().data, b"payload");
+        assert_eq!(entry("srv/in").unwrap().kind, EntryKind::Directory);
         let file = entry(relative).expect("the program is in the image");
         assert_eq!(file.kind, EntryKind::File);
         assert_eq!(file.data, b"\x7fELF pretend");
@@ -210,6 +253,7 @@ mod tests {
             program: Path::new("./p"),
             args: &[],
             env: &[env("PATH=/opt")],
+            files: &[],
         };
         let manifest = manifest(spec, "/x/p");
         assert_eq!(manifest.env, [b"PATH=/opt".to_vec()]);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use values::{EnvVar, MemorySize};
+pub use values::{EnvVar, FileMapping, MemorySize};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,6 +73,10 @@ pub struct ProgramOptions {
     )]
     pub env: Vec<EnvVar>,
 
+    /// Put a host file in the image at GUEST (default: its absolute host path) (repeatable)
+    #[arg(long = "file", value_name = "HOST[:GUEST]", value_parser = FileMapping::parse)]
+    pub files: Vec<FileMapping>,
+
     /// Arguments for the program, after `--`
     #[arg(last = true, value_name = "ARGS")]
     pub args: Vec<OsString>,
@@ -81,7 +85,7 @@ pub struct ProgramOptions {
 impl ProgramOptions {
     /// Whether any option changes what the program is started with.
     pub fn is_set(&self) -> bool {
-        !self.env.is_empty() || !self.args.is_empty()
+        !self.env.is_empty() || !self.args.is_empty() || !self.files.is_empty()
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
 
 use thiserror::Error;
 
@@ -111,6 +112,48 @@ impl EnvVar {
     }
 }
 
+/// A host file to put in the image: `HOST:GUEST`, or `HOST` alone for the same absolute path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileMapping {
+    pub host: PathBuf,
+    /// Absolute guest path.
+    pub guest: String,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum FileMappingError {
+    /// The guest path is not absolute.
+    #[error("`{0}`: the guest path must be absolute, as in --file ./data.txt:/srv/data.txt")]
+    RelativeGuest(String),
+    /// The host path is empty.
+    #[error("`{0}`: give a host file, as in --file ./data.txt:/srv/data.txt")]
+    EmptyHost(String),
+}
+
+impl FileMapping {
+    /// Parses `HOST:GUEST` (split at the last `:`) or `HOST`; a lone `HOST` keeps its
+    /// absolute path in the guest.
+    pub fn parse(text: &str) -> Result<FileMapping, FileMappingError> {
+        let (host, guest) = match text.rsplit_once(':') {
+            Some((host, guest)) => (host, guest.to_owned()),
+            None => {
+                let absolute = std::path::absolute(text).unwrap_or_else(|_| PathBuf::from(text));
+                (text, absolute.to_string_lossy().into_owned())
+            }
+        };
+        if host.is_empty() {
+            return Err(FileMappingError::EmptyHost(text.to_owned()));
+        }
+        if !guest.starts_with('/') {
+            return Err(FileMappingError::RelativeGuest(text.to_owned()));
+        }
+        Ok(FileMapping {
+            host: PathBuf::from(host),
+            guest,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +225,25 @@ mod tests {
         assert_eq!(
             EnvVar::parse("=v".into()),
             Err(EnvVarError::EmptyName("=v".into()))
+        );
+    }
+
+    #[test]
+    fn file_mappings() {
+        let mapping = FileMapping::parse("data/in.txt:/srv/in.txt").unwrap();
+        assert_eq!(mapping.host, PathBuf::from("data/in.txt"));
+        assert_eq!(mapping.guest, "/srv/in.txt");
+        assert_eq!(
+            FileMapping::parse("/etc/hosts").unwrap().guest,
+            "/etc/hosts"
+        );
+        assert_eq!(
+            FileMapping::parse("a:b"),
+            Err(FileMappingError::RelativeGuest("a:b".into()))
+        );
+        assert_eq!(
+            FileMapping::parse(":/b"),
+            Err(FileMappingError::EmptyHost(":/b".into()))
         );
     }
 

@@ -14,6 +14,7 @@ pub fn build(args: BuildArgs) -> anyhow::Result<()> {
         program: &args.program_path,
         args: &args.program.args,
         env: &args.program.env,
+        files: &args.program.files,
     };
     let size = pack::write_image_file(spec, &args.output)
         .with_context(|| format!("cannot build {}", args.output.display()))?;

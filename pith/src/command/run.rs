@@ -79,6 +79,7 @@ fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<PathBuf> {
         program: target,
         args: &args.program.args,
         env: &args.program.env,
+        files: &args.program.files,
     };
     let image = scratch.join("image.pith");
     let size = pack::write_image_file(spec, &image).context("cannot pack the program")?;
