@@ -36,7 +36,7 @@ use spin::Once;
 use console_file::{ConsoleFile, Stream};
 use description::FileDescription;
 use inode::Inode;
-use memfs::{MemFs, MemNode, RAMFS_MAGIC, TMPFS_MAGIC};
+use memfs::{MemFs, RAMFS_MAGIC, TMPFS_MAGIC};
 use open_flags::OpenFlags;
 use path::Location;
 
@@ -53,15 +53,10 @@ pub fn init(image: &Image<'static>) {
         manifest.read_only_root,
         memfs::image_tree::FIRST_NEW_INODE,
     );
-    let root = memfs::image_tree::build(root_fs, image);
-    let _ = synthetic::boot_time();
-
-    let tmp_fs = MemFs::new(0x02, TMPFS_MAGIC, false, 2);
+    let tmp_fs = MemFs::new(0x02, TMPFS_MAGIC, false, memfs::image_tree::FIRST_NEW_INODE);
     TMP_FS.call_once(|| tmp_fs);
-    root.mount(
-        b"tmp",
-        MemNode::new_directory(tmp_fs, 1, 0o1777, Some(root.weak())),
-    );
+    let root = memfs::image_tree::build(root_fs, tmp_fs, image);
+    let _ = synthetic::boot_time();
     root.mount(b"dev", devfs::build(&root));
     let weak_root = root.weak();
     for (name, tree) in [(&b"proc"[..], proc::build()), (b"sys", proc::build_sys())] {

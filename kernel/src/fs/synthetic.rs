@@ -118,13 +118,10 @@ impl Inode for SynNode {
         self.fs
     }
 
-    fn open(self: Arc<Self>, flags: OpenFlags) -> Result<Arc<dyn File>, Errno> {
+    fn open(self: Arc<Self>, _flags: OpenFlags) -> Result<Arc<dyn File>, Errno> {
         match &self.body {
             SynBody::Directory(_) | SynBody::Generated(_) => Ok(Arc::new(DirectoryFile::new(self))),
             SynBody::Text(generate) => {
-                if flags.writable() {
-                    return Err(Errno::EACCES);
-                }
                 let metadata = self.metadata();
                 Ok(Arc::new(Snapshot::new(generate(), metadata)))
             }
@@ -219,6 +216,11 @@ impl File for Snapshot {
         buffer.put(&self.data[start..start + count])?;
         *offset += count as u64;
         Ok(count)
+    }
+
+    /// Files without a write operation fail writes with `EIO`, as procfs does.
+    fn write(&self, _: &mut u64, _: &mut Buffer, _: IoFlags) -> SysResult {
+        Err(Errno::EIO)
     }
 
     fn seekable(&self) -> bool {

@@ -15,9 +15,13 @@ pub const ROOT_INODE: u64 = 1;
 /// number an image entry can have.
 pub const FIRST_NEW_INODE: u64 = 1 << 32;
 
-/// The tree of `image` in `fs`; returns its root directory.
-pub fn build(fs: &'static MemFs, image: &Image<'static>) -> Arc<MemNode> {
+/// The tree of `image` in `fs`; returns its root directory. `/tmp` is the root of
+/// `tmp_fs`, mounted there, and holds what the image has under `tmp/`: a program packed
+/// from a host's `/tmp` stays visible, and `/tmp` stays writable with a read-only root.
+pub fn build(fs: &'static MemFs, tmp_fs: &'static MemFs, image: &Image<'static>) -> Arc<MemNode> {
     let root = MemNode::new_directory(fs, ROOT_INODE, 0o755, None);
+    let tmp = MemNode::new_directory(tmp_fs, ROOT_INODE, 0o1777, Some(root.weak()));
+    root.mount(b"tmp", tmp);
     // Entries usually follow their directory, so the last directory used is kept at hand.
     let mut recent: (&[u8], Arc<MemNode>) = (b"", root.clone());
 
@@ -27,7 +31,7 @@ pub fn build(fs: &'static MemFs, image: &Image<'static>) -> Arc<MemNode> {
             None => (&b""[..], entry.path),
         };
         if recent.0 != dir_path {
-            recent = (dir_path, directory_at(fs, &root, dir_path));
+            recent = (dir_path, directory_at(&root, dir_path));
         }
         let inode = u64::from(entry.ino).max(ROOT_INODE + 1);
         let time = Time::from_seconds(entry.mtime);
@@ -42,27 +46,29 @@ pub fn build(fs: &'static MemFs, image: &Image<'static>) -> Arc<MemNode> {
             EntryKind::File => Body::Regular(Mutex::new(Content::Image(entry.data))),
             EntryKind::Symlink => Body::Symlink(LinkTarget::Image(entry.data)),
         };
-        let node: Arc<dyn Inode> = MemNode::new(fs, inode, attributes, body);
+        // Entries below a mount point (`tmp/`) belong to the mounted filesystem.
+        let node: Arc<dyn Inode> = MemNode::new(recent.1.fs, inode, attributes, body);
         add_child(&recent.1, Name::Image(name), node);
     }
     root
 }
 
 /// The directory at `path` (relative, clean), made on the way if the image lacks it.
-fn directory_at(fs: &'static MemFs, root: &Arc<MemNode>, path: &'static [u8]) -> Arc<MemNode> {
+fn directory_at(root: &Arc<MemNode>, path: &'static [u8]) -> Arc<MemNode> {
     let mut current = root.clone();
     if path.is_empty() {
         return current;
     }
     for name in path.split(|&byte| byte == b'/') {
-        current = subdirectory(fs, &current, name);
+        current = subdirectory(&current, name);
     }
     current
 }
 
 /// The subdirectory `name` of `parent`, made if missing (or if a non-directory is there:
 /// a well-formed image has no such conflict, and the later entry wins).
-fn subdirectory(fs: &'static MemFs, parent: &Arc<MemNode>, name: &'static [u8]) -> Arc<MemNode> {
+fn subdirectory(parent: &Arc<MemNode>, name: &'static [u8]) -> Arc<MemNode> {
+    let fs = parent.fs;
     if let Ok(existing) = parent.lookup(name) {
         if let Some(node) = super::as_mem_node(&existing).filter(|node| node.directory().is_ok()) {
             return node;
@@ -75,8 +81,7 @@ fn subdirectory(fs: &'static MemFs, parent: &Arc<MemNode>, name: &'static [u8]) 
 
 /// Gives the directory `name` of `parent` the attributes of its image entry.
 fn set_directory_attributes(parent: &Arc<MemNode>, name: &'static [u8], attributes: Attributes) {
-    let fs = parent.fs;
-    let directory = subdirectory(fs, parent, name);
+    let directory = subdirectory(parent, name);
     let mut current = directory.attributes.lock();
     current.mode = FileType::Directory.mode_bits() | (attributes.mode & 0o7777);
     current.uid = attributes.uid;

@@ -141,6 +141,34 @@ fn mark_removed(inode: &Arc<dyn Inode>) -> Result<(), Errno> {
     Ok(())
 }
 
+/// A directory cannot move below itself (`EINVAL`); checked before the directories are
+/// locked, since walking up takes each ancestor's lock.
+fn check_not_below(
+    source: &MemNode,
+    name: &[u8],
+    target: &Arc<dyn Inode>,
+    new_name: &[u8],
+    flags: u32,
+    same: bool,
+) -> Result<(), Errno> {
+    if same {
+        return Ok(());
+    }
+    let old = source.lookup(name)?;
+    if old.metadata().is_directory() && is_within(target, &old) {
+        return Err(Errno::EINVAL);
+    }
+    if flags & RENAME_EXCHANGE != 0 {
+        let source_inode: Arc<dyn Inode> = source.weak().upgrade().ok_or(Errno::ENOENT)?;
+        if let Ok(existing) = target.lookup(new_name) {
+            if existing.metadata().is_directory() && is_within(&source_inode, &existing) {
+                return Err(Errno::EINVAL);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether `node` is `ancestor` or lies below it.
 fn is_within(node: &Arc<dyn Inode>, ancestor: &Arc<dyn Inode>) -> bool {
     let mut current = Some(node.clone());
@@ -199,6 +227,7 @@ pub(super) fn rename(
     source.fs.info.check_writable()?;
 
     let same = core::ptr::eq(source, &*target_node);
+    check_not_below(source, name, target, new_name, flags, same)?;
     let (mut from, mut to) = lock_pair(source, &target_node, same)?;
     let old = from.entries.get(name).cloned().ok_or(Errno::ENOENT)?;
     if old.mount {
@@ -214,10 +243,6 @@ pub(super) fn rename(
         }
     }
     let old_is_directory = old.inode.metadata().is_directory();
-    // A directory cannot move below itself.
-    if old_is_directory && !same && is_within(target, &old.inode) {
-        return Err(Errno::EINVAL);
-    }
 
     if flags & RENAME_EXCHANGE != 0 {
         let existing = existing.ok_or(Errno::ENOENT)?;
@@ -334,9 +359,6 @@ fn exchange(
             from.entries.insert(renamed(existing, name));
         }
         Some(to) => {
-            if new_is_directory && is_within(source, &existing.inode) {
-                return Err(Errno::EINVAL);
-            }
             to.entries.insert(renamed(old, new_name));
             from.entries.insert(renamed(existing, name));
             reparent(&old.inode, target, old_is_directory, from, to);
