@@ -124,9 +124,13 @@ impl PipeEnd {
     fn take(&self, max: usize, nonblock: bool) -> Option<Result<Vec<u8>, Errno>> {
         let mut state = self.pipe.state.lock();
         if !state.bytes.is_empty() {
+            // As on Linux, writers hear of room only when the pipe was full.
+            let was_full = state.bytes.len() >= state.capacity;
             let count = max.min(state.bytes.len());
             let bytes: Vec<u8> = state.bytes.drain(..count).collect();
-            state.output += 1;
+            if was_full {
+                state.output += 1;
+            }
             return Some(Ok(bytes));
         }
         if state.writers == 0 {
