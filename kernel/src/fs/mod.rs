@@ -46,6 +46,7 @@ static TMP_FS: Once<&'static MemFs> = Once::new();
 /// Builds the directory tree (reading no file data), mounts the other filesystems, sets
 /// the working directory from the manifest and opens descriptors 0, 1 and 2 on the console.
 pub fn init(image: &Image<'static>) {
+    let started = crate::time::monotonic_ns();
     let manifest = image.manifest();
     let root_fs = MemFs::new(
         0x01,
@@ -57,6 +58,10 @@ pub fn init(image: &Image<'static>) {
     TMP_FS.call_once(|| tmp_fs);
     let root = memfs::image_tree::build(root_fs, tmp_fs, image);
     let _ = synthetic::boot_time();
+    log::debug!(
+        "file tree built from the image in {} us",
+        (crate::time::monotonic_ns() - started) / 1000
+    );
     root.mount(b"dev", devfs::build(&root));
     let weak_root = root.weak();
     for (name, tree) in [(&b"proc"[..], proc::build()), (b"sys", proc::build_sys())] {

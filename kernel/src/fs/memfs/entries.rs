@@ -95,12 +95,11 @@ impl Entries {
 
     /// Adds `child`, replacing an entry of the same name.
     pub fn insert(&mut self, child: Child) -> Option<Child> {
-        let old = self.remove(child.name.as_bytes());
         let cookie = self.next_cookie;
         self.next_cookie += 1;
-        self.by_name.insert(child.name.clone(), cookie);
+        let old = self.by_name.insert(child.name.clone(), cookie);
         self.by_cookie.insert(cookie, child);
-        old
+        self.by_cookie.remove(&old?)
     }
 
     pub fn remove(&mut self, name: &[u8]) -> Option<Child> {

@@ -1,7 +1,9 @@
 //! Builds the root directory tree from the boot image at boot, walking the entry headers
 //! once and never reading file data: names and contents stay slices of the image.
 
+use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use pith_image::{EntryKind, Image};
 use spin::Mutex;
@@ -22,16 +24,16 @@ pub fn build(fs: &'static MemFs, tmp_fs: &'static MemFs, image: &Image<'static>)
     let root = MemNode::new_directory(fs, ROOT_INODE, 0o755, None);
     let tmp = MemNode::new_directory(tmp_fs, ROOT_INODE, 0o1777, Some(root.weak()));
     root.mount(b"tmp", tmp);
-    // Entries usually follow their directory, so the last directory used is kept at hand.
+    // Entries usually follow their directory, so the last directory used is kept at hand,
+    // and every directory by path, so that finding one never walks from the root.
     let mut recent: (&[u8], Arc<MemNode>) = (b"", root.clone());
+    let mut directories: BTreeMap<&'static [u8], Arc<MemNode>> = BTreeMap::new();
+    directories.insert(b"", root.clone());
 
     for entry in image.entries() {
-        let (dir_path, name) = match entry.path.iter().rposition(|&byte| byte == b'/') {
-            Some(cut) => (&entry.path[..cut], &entry.path[cut + 1..]),
-            None => (&b""[..], entry.path),
-        };
+        let (dir_path, name) = split_last(entry.path);
         if recent.0 != dir_path {
-            recent = (dir_path, directory_at(&root, dir_path));
+            recent = (dir_path, directory_at(&mut directories, dir_path));
         }
         let inode = u64::from(entry.ino).max(ROOT_INODE + 1);
         let time = Time::from_seconds(entry.mtime);
@@ -48,21 +50,39 @@ pub fn build(fs: &'static MemFs, tmp_fs: &'static MemFs, image: &Image<'static>)
         };
         // Entries below a mount point (`tmp/`) belong to the mounted filesystem.
         let node: Arc<dyn Inode> = MemNode::new(recent.1.fs, inode, attributes, body);
-        add_child(&recent.1, Name::Image(name), node);
+        add_child(&recent.1, Name::Image(name), node, false);
     }
     root
 }
 
 /// The directory at `path` (relative, clean), made on the way if the image lacks it.
-fn directory_at(root: &Arc<MemNode>, path: &'static [u8]) -> Arc<MemNode> {
-    let mut current = root.clone();
-    if path.is_empty() {
-        return current;
+fn directory_at(
+    known: &mut BTreeMap<&'static [u8], Arc<MemNode>>,
+    path: &'static [u8],
+) -> Arc<MemNode> {
+    // The ancestors not seen yet, deepest first (a loop: image paths can be deep).
+    let mut missing: Vec<&'static [u8]> = Vec::new();
+    let mut cursor = path;
+    let mut directory = loop {
+        if let Some(directory) = known.get(cursor) {
+            break directory.clone();
+        }
+        missing.push(cursor);
+        cursor = split_last(cursor).0;
+    };
+    for &path in missing.iter().rev() {
+        directory = subdirectory(&directory, split_last(path).1);
+        known.insert(path, directory.clone());
     }
-    for name in path.split(|&byte| byte == b'/') {
-        current = subdirectory(&current, name);
+    directory
+}
+
+/// A relative path's parent and last component (the parent of `a` is ``).
+fn split_last(path: &'static [u8]) -> (&'static [u8], &'static [u8]) {
+    match path.iter().rposition(|&byte| byte == b'/') {
+        Some(cut) => (&path[..cut], &path[cut + 1..]),
+        None => (&b""[..], path),
     }
-    current
 }
 
 /// The subdirectory `name` of `parent`, made if missing (or if a non-directory is there:
@@ -75,7 +95,7 @@ fn subdirectory(parent: &Arc<MemNode>, name: &'static [u8]) -> Arc<MemNode> {
         }
     }
     let node = MemNode::new_directory(fs, fs.new_inode_number(), 0o755, Some(parent.weak()));
-    add_child(parent, Name::Image(name), node.clone());
+    add_child(parent, Name::Image(name), node.clone(), true);
     node
 }
 
@@ -91,11 +111,10 @@ fn set_directory_attributes(parent: &Arc<MemNode>, name: &'static [u8], attribut
     current.changed = attributes.changed;
 }
 
-fn add_child(parent: &Arc<MemNode>, name: Name, inode: Arc<dyn Inode>) {
+fn add_child(parent: &Arc<MemNode>, name: Name, inode: Arc<dyn Inode>, is_directory: bool) {
     let Ok(directory) = parent.directory() else {
         return;
     };
-    let is_directory = inode.metadata().is_directory();
     let mut directory = directory.lock();
     let replaced = directory.entries.insert(Child {
         name,
