@@ -197,6 +197,7 @@ static void paths(void) {
     CHECK_ERR("path: O_DIRECTORY on a file", open(data_path("small.txt"), O_RDONLY | O_DIRECTORY), ENOTDIR);
     CHECK_ERR("path: directory opened for writing", open("/tmp", O_WRONLY), EISDIR);
     CHECK_ERR("path: readlink of a file", readlink(data_path("small.txt"), target_buffer, 10), EINVAL);
+    CHECK_ERR("path: readlinkat with an empty path", readlinkat(AT_FDCWD, "", target_buffer, 10), ENOENT);
 
     // Relative paths: the working directory and directory descriptors.
     char cwd[256];
@@ -268,6 +269,10 @@ static void tmpfs_files(void) {
     CHECK_EQ("tmp: size after fallocate", (fstat(fd, &st), st.st_size), 100);
     CHECK_EQ("tmp: fallocate keep size", fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1000), 0);
     CHECK_EQ("tmp: size kept", (fstat(fd, &st), st.st_size), 100);
+    off_t before = lseek(fd, 0, SEEK_CUR);
+    CHECK_EQ("tmp: pwritev2 RWF_APPEND", pwritev2(fd, vectors, 1, 0, RWF_APPEND), 2);
+    CHECK_EQ("tmp: RWF_APPEND appends", (fstat(fd, &st), st.st_size), 102);
+    CHECK_EQ("tmp: RWF_APPEND keeps the position", lseek(fd, 0, SEEK_CUR), before);
     CHECK_EQ("tmp: fsync", fsync(fd), 0);
     CHECK_EQ("tmp: fdatasync", fdatasync(fd), 0);
 

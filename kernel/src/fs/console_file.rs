@@ -68,9 +68,12 @@ struct WindowSize {
 unsafe impl Plain for WindowSize {}
 
 impl File for ConsoleFile {
-    fn read(&self, _: &mut u64, buffer: &mut Buffer, _: IoFlags) -> SysResult {
+    fn read(&self, _: &mut u64, buffer: &mut Buffer, flags: IoFlags) -> SysResult {
         if matches!(self.stream, Stream::Output | Stream::Error) {
             return Err(Errno::EBADF);
+        }
+        if flags.nonblock && buffer.remaining() > 0 && !console::stdin_ready() {
+            return Err(Errno::EAGAIN);
         }
         let mut bytes: Vec<u8> = alloc::vec![0; buffer.remaining().min(64 * 1024)];
         let count = console::read_stdin(&mut bytes);

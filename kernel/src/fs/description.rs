@@ -146,6 +146,16 @@ impl FileDescription {
         )
     }
 
+    /// `pwritev2` with `RWF_APPEND`: appends whatever the status flags say, leaving the
+    /// position alone.
+    pub fn append(&self, buffer: &mut Buffer) -> SysResult {
+        self.check_writable()?;
+        let mut flags = self.io_flags();
+        flags.append = true;
+        let mut offset = 0;
+        partial(self.file.write(&mut offset, buffer, flags), buffer)
+    }
+
     fn check_positioned(&self, offset: u64) -> Result<(), Errno> {
         if !self.file.seekable() {
             return Err(Errno::ESPIPE);

@@ -157,7 +157,7 @@ impl File for DeviceFile {
         }
     }
 
-    /// Seeking works and always lands at 0, as on Linux.
+    /// Positions are accepted and mean nothing, as on Linux.
     fn seekable(&self) -> bool {
         true
     }

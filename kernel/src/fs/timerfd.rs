@@ -121,23 +121,25 @@ impl File for TimerFd {
         if buffer.remaining() < 8 {
             return Err(Errno::EINVAL);
         }
-        let deadline = if flags.nonblock {
-            None
-        } else {
-            self.deadline()
-        };
-        let count = self.expired.wait_until(deadline, || {
-            let mut state = self.state.lock();
-            self.update(&mut state);
-            if state.expirations > 0 {
-                return Some(Ok(core::mem::take(&mut state.expirations)));
+        let count = loop {
+            // The deadline only lets a sleeping wait look again when the timer fires.
+            let deadline = if flags.nonblock {
+                None
+            } else {
+                self.deadline()
+            };
+            let taken = self.expired.wait_until(deadline, || {
+                let mut state = self.state.lock();
+                self.update(&mut state);
+                if state.expirations > 0 {
+                    return Some(Ok(core::mem::take(&mut state.expirations)));
+                }
+                flags.nonblock.then_some(Err(Errno::EAGAIN))
+            });
+            match taken {
+                Err(Errno::ETIMEDOUT) => continue,
+                other => break other??,
             }
-            flags.nonblock.then_some(Err(Errno::EAGAIN))
-        });
-        let count = match count {
-            // The deadline is only a hint for a sleeping wait: look again after it.
-            Err(Errno::ETIMEDOUT) => return self.read(&mut 0, buffer, flags),
-            other => other??,
         };
         buffer.put(&count.to_ne_bytes())?;
         Ok(8)

@@ -123,10 +123,10 @@ pub fn pwritev2(_: &mut TrapFrame, args: Args) -> SysResult {
     }
     let description = description(fd)?;
     let mut buffer = iovec_buffer(address, count)?;
-    if position as i64 == -1 || flags & RWF_APPEND != 0 {
-        if flags & RWF_APPEND != 0 {
-            crate::warn_once!("pwritev2: RWF_APPEND writes at the file position, not at the end");
-        }
+    if flags & RWF_APPEND != 0 {
+        return description.append(&mut buffer);
+    }
+    if position as i64 == -1 {
         return description.write(&mut buffer);
     }
     description.write_at(offset(position)?, &mut buffer)

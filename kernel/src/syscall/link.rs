@@ -183,6 +183,9 @@ fn read_link_at(dirfd: u64, address: u64, buffer: u64, size: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     // An empty path reads the link `dirfd` was opened on (with O_PATH | O_NOFOLLOW).
+    if address != 0 && dirfd as i32 == AT_FDCWD && super::path::read_path(address)?.is_empty() {
+        return Err(Errno::ENOENT);
+    }
     let location = super::path::lookup_at(
         dirfd,
         address,
