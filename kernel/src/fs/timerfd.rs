@@ -81,8 +81,9 @@ impl TimerFd {
                 state.next = None;
             }
             Some(missed) => {
-                state.expirations += missed + 1;
-                state.next = Some(next + (missed + 1) * state.interval);
+                state.expirations = state.expirations.saturating_add(missed + 1);
+                let advance = (missed + 1).saturating_mul(state.interval);
+                state.next = Some(next.saturating_add(advance));
             }
         }
         state.input += 1;

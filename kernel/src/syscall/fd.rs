@@ -252,22 +252,21 @@ fn lock_range(description: &FileDescription, request: &Flock) -> Result<(u64, u6
         _ => return Err(Errno::EINVAL),
     };
     let mut start = base.checked_add(request.start).ok_or(Errno::EOVERFLOW)?;
-    let mut end = match request.length {
-        0 => i64::MAX,
-        length if length > 0 => start.checked_add(length - 1).ok_or(Errno::EOVERFLOW)?,
+    let end = match request.length {
+        // To the end of the file, however far it grows.
+        0 => u64::MAX,
+        length if length > 0 => start.checked_add(length - 1).ok_or(Errno::EOVERFLOW)? as u64,
+        // A negative length covers the bytes before `start`.
         length => {
-            let end = start - 1;
-            start += length;
-            end
+            let end = start.checked_sub(1).ok_or(Errno::EINVAL)?;
+            start = start.checked_add(length).ok_or(Errno::EINVAL)?;
+            end as u64
         }
     };
     if start < 0 {
         return Err(Errno::EINVAL);
     }
-    if end == i64::MAX {
-        end = -1;
-    }
-    Ok((start as u64, if end < 0 { u64::MAX } else { end as u64 }))
+    Ok((start as u64, end))
 }
 
 const LOCK_SH: u64 = 1;

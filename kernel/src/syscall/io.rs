@@ -41,7 +41,7 @@ fn iovec_buffer(address: u64, count: u64) -> Result<Buffer<'static>, Errno> {
     let mut segments = Vec::with_capacity(count as usize);
     let mut total: u64 = 0;
     for index in 0..count {
-        let [base, length]: [u64; 2] = read_user(address + index * 16)?;
+        let [base, length]: [u64; 2] = read_user(address.wrapping_add(index * 16))?;
         if length > isize::MAX as u64 {
             return Err(Errno::EINVAL);
         }

@@ -65,7 +65,7 @@ fn poll_entries(address: u64, count: u64, timeout: Option<u64>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let mut entries: Vec<PollFd> = (0..count)
-        .map(|index| read_user(address + index * 8))
+        .map(|index| read_user(address.wrapping_add(index * 8)))
         .collect::<Result<_, _>>()?;
     let deadline = deadline_after(timeout);
     let ready = wait(deadline, || match look(&mut entries) {
@@ -74,7 +74,7 @@ fn poll_entries(address: u64, count: u64, timeout: Option<u64>) -> SysResult {
     })?
     .unwrap_or(0);
     for (index, entry) in entries.iter().enumerate() {
-        write_user(address + index as u64 * 8, entry)?;
+        write_user(address.wrapping_add(index as u64 * 8), entry)?;
     }
     Ok(ready)
 }
