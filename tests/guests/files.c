@@ -783,6 +783,8 @@ static void transfers(void) {
 static void read_only_root(void) {
     CHECK_ERR("ro: create in root", open("/new-file", O_WRONLY | O_CREAT, 0644), EROFS);
     CHECK_ERR("ro: mkdir in root", mkdir("/new-dir", 0755), EROFS);
+    CHECK_ERR("ro: mkdir of an existing name", mkdir(data_dir, 0755), EEXIST);
+    CHECK_ERR("ro: unlink of a missing name", unlink("/missing"), EROFS);
     CHECK_ERR("ro: open image file for writing", open(data_path("small.txt"), O_WRONLY), EROFS);
     CHECK_ERR("ro: unlink image file", unlink(data_path("small.txt")), EROFS);
     CHECK_ERR("ro: rename image file", rename(data_path("small.txt"), data_path("x")), EROFS);

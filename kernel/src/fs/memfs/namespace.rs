@@ -14,7 +14,7 @@ const RENAME_EXCHANGE: u32 = 2;
 const RENAME_WHITEOUT: u32 = 4;
 
 impl MemNode {
-    /// The directory, locked, if it may gain entries.
+    /// The directory, locked, if it may change.
     fn open_directory(&self) -> Result<MutexGuard<'_, Directory>, Errno> {
         let directory = self.directory()?;
         self.fs.info.check_writable()?;
@@ -25,16 +25,27 @@ impl MemNode {
         Ok(directory)
     }
 
+    /// The directory, locked, for a new entry `name`: as on Linux, an existing name is
+    /// `EEXIST` even on a read-only filesystem.
+    fn directory_for_new(&self, name: &[u8]) -> Result<MutexGuard<'_, Directory>, Errno> {
+        let directory = self.directory()?.lock();
+        if directory.entries.get(name).is_some() {
+            return Err(Errno::EEXIST);
+        }
+        if directory.removed {
+            return Err(Errno::ENOENT);
+        }
+        self.fs.info.check_writable()?;
+        Ok(directory)
+    }
+
     pub(super) fn create_child(
         self: &MemNode,
         name: &[u8],
         node: NewNode,
         mode: u32,
     ) -> Result<Arc<dyn Inode>, Errno> {
-        let mut directory = self.open_directory()?;
-        if directory.entries.get(name).is_some() {
-            return Err(Errno::EEXIST);
-        }
+        let mut directory = self.directory_for_new(name)?;
         let now = Time::now();
         let (kind, body) = match node {
             NewNode::Regular => (
@@ -82,10 +93,7 @@ impl MemNode {
         if matches!(node.body, Body::Directory(_)) {
             return Err(Errno::EPERM);
         }
-        let mut directory = self.open_directory()?;
-        if directory.entries.get(name).is_some() {
-            return Err(Errno::EEXIST);
-        }
+        let mut directory = self.directory_for_new(name)?;
         {
             let mut attributes = node.attributes.lock();
             attributes.links += 1;
