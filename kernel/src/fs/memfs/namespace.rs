@@ -212,14 +212,11 @@ fn check_replace(old: &Child, new: &Child) -> Result<(), Errno> {
     }
 }
 
-/// `renameat2(2)` within one in-memory filesystem.
-pub(super) fn rename(
-    source: &MemNode,
-    name: &[u8],
-    target: &Arc<dyn Inode>,
-    new_name: &[u8],
-    flags: u32,
-) -> Result<(), Errno> {
+/// One side of a rename: a directory and a name in it.
+type Side<'a> = (&'a Arc<dyn Inode>, &'a [u8]);
+
+/// `EINVAL` for flags renameat2(2) does not define or does not allow together.
+fn check_flags(flags: u32) -> Result<(), Errno> {
     if flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT) != 0
         || flags & RENAME_EXCHANGE != 0 && flags & (RENAME_NOREPLACE | RENAME_WHITEOUT) != 0
     {
@@ -229,13 +226,26 @@ pub(super) fn rename(
         crate::warn_once!("renameat2: RENAME_WHITEOUT is not supported: it returns EINVAL");
         return Err(Errno::EINVAL);
     }
+    Ok(())
+}
+
+/// `renameat2(2)` within one in-memory filesystem.
+pub(super) fn rename(
+    source: &MemNode,
+    name: &[u8],
+    target: &Arc<dyn Inode>,
+    new_name: &[u8],
+    flags: u32,
+) -> Result<(), Errno> {
+    check_flags(flags)?;
     let target_node = as_mem_node(target)
         .filter(|node| core::ptr::eq(node.fs, source.fs))
         .ok_or(Errno::EXDEV)?;
     source.fs.info.check_writable()?;
-
     let same = core::ptr::eq(source, &*target_node);
     check_not_below(source, name, target, new_name, flags, same)?;
+    let source_inode: Arc<dyn Inode> = source.weak().upgrade().ok_or(Errno::ENOENT)?;
+
     let (mut from, mut to) = lock_pair(source, &target_node, same)?;
     let old = from.entries.get(name).cloned().ok_or(Errno::ENOENT)?;
     if old.mount {
@@ -245,38 +255,51 @@ pub(super) fn rename(
         Some(to) => to.entries.get(new_name).cloned(),
         None => from.entries.get(new_name).cloned(),
     };
-    if let Some(existing) = &existing {
-        if Arc::ptr_eq(&existing.inode, &old.inode) {
-            return Ok(());
-        }
+    if existing
+        .as_ref()
+        .is_some_and(|existing| Arc::ptr_eq(&existing.inode, &old.inode))
+    {
+        return Ok(());
     }
-    let old_is_directory = old.inode.metadata().is_directory();
-
+    let sides = ((&source_inode, name), (target, new_name));
     if flags & RENAME_EXCHANGE != 0 {
         let existing = existing.ok_or(Errno::ENOENT)?;
-        let source_inode: Arc<dyn Inode> = source.weak().upgrade().ok_or(Errno::ENOENT)?;
         exchange(
             &mut from,
             to.as_deref_mut(),
-            (&source_inode, name),
-            (target, new_name),
+            sides.0,
+            sides.1,
             &old,
             &existing,
         )?;
-        touch_both(source, &target_node, same);
-        return Ok(());
-    }
-
-    if let Some(existing) = &existing {
-        if flags & RENAME_NOREPLACE != 0 {
+    } else {
+        if existing.is_some() && flags & RENAME_NOREPLACE != 0 {
             return Err(Errno::EEXIST);
         }
+        replace(&mut from, to.as_deref_mut(), sides, &old, existing.as_ref())?;
+    }
+    drop((from, to));
+    touch_both(source, &target_node, same);
+    Ok(())
+}
+
+/// Moves `old` (in `from`) to `new_name` in `to` (or `from`), replacing `existing`.
+fn replace(
+    from: &mut Directory,
+    to: Option<&mut Directory>,
+    ((source, name), (target, new_name)): (Side, Side),
+    old: &Child,
+    existing: Option<&Child>,
+) -> Result<(), Errno> {
+    let old_is_directory = old.inode.metadata().is_directory();
+    let mut replaced_directory = false;
+    if let Some(existing) = existing {
         // Replacing an ancestor of the source: it holds at least the source.
-        let source_inode: Option<Arc<dyn Inode>> = source.weak().upgrade();
-        if source_inode.is_some_and(|inode| Arc::ptr_eq(&inode, &existing.inode)) {
+        if Arc::ptr_eq(source, &existing.inode) {
             return Err(Errno::ENOTEMPTY);
         }
-        check_replace(&old, existing)?;
+        check_replace(old, existing)?;
+        replaced_directory = old_is_directory;
         if old_is_directory {
             mark_removed(&existing.inode)?;
         } else if let Some(node) = as_mem_node(&existing.inode) {
@@ -290,22 +313,16 @@ pub(super) fn rename(
         name: Name::owned(new_name),
         ..old.clone()
     };
-    match to.as_deref_mut() {
+    match to {
         Some(to) => {
-            if existing
-                .as_ref()
-                .is_some_and(|e| e.inode.metadata().is_directory())
-            {
+            if replaced_directory {
                 to.subdirectories = to.subdirectories.saturating_sub(1);
             }
             to.entries.insert(child);
-            reparent(&old.inode, target, old_is_directory, &mut from, to);
+            reparent(&old.inode, target, old_is_directory, from, to);
         }
         None => {
-            if existing
-                .as_ref()
-                .is_some_and(|e| e.inode.metadata().is_directory())
-            {
+            if replaced_directory {
                 from.subdirectories = from.subdirectories.saturating_sub(1);
             }
             from.entries.insert(child);
@@ -314,7 +331,6 @@ pub(super) fn rename(
     if let Some(node) = as_mem_node(&old.inode) {
         node.attributes.lock().changed = Time::now();
     }
-    touch_both(source, &target_node, same);
     Ok(())
 }
 
@@ -347,8 +363,8 @@ fn lock_pair<'a>(
 fn exchange(
     from: &mut Directory,
     to: Option<&mut Directory>,
-    (source, name): (&Arc<dyn Inode>, &[u8]),
-    (target, new_name): (&Arc<dyn Inode>, &[u8]),
+    (source, name): Side,
+    (target, new_name): Side,
     old: &Child,
     existing: &Child,
 ) -> Result<(), Errno> {
