@@ -19,12 +19,10 @@ mod syscall;
 mod task;
 mod time;
 
-use alloc::sync::Arc;
 use core::fmt::{self, Write};
 
 use boot::start_info::PhysRange;
 use drivers::console::{finish, KernelWriter, Outcome};
-use fs::console_file::{ConsoleFile, Stream};
 
 extern "C" {
     static __boot_start: u8;
@@ -102,9 +100,7 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
 
     let image = fs::image::init(image_range)
         .unwrap_or_else(|error| boot_failure(format_args!("the image is invalid: {error}")));
-    for stream in [Stream::Input, Stream::Output, Stream::Error] {
-        let _ = fs::fd_table::install(Arc::new(ConsoleFile { stream }));
-    }
+    fs::init(image);
     let start = loader::load(image, &features)
         .unwrap_or_else(|error| boot_failure(format_args!("{error}")));
 

@@ -79,7 +79,7 @@ pub fn interrupt() {
     drop(stdin);
     read_raw_console();
     STDIN_WAIT.wake_all();
-    crate::fs::file::readiness_changed();
+    crate::fs::poll::notify();
 }
 
 pub fn write_stdout(bytes: &[u8]) {
@@ -111,6 +111,13 @@ pub fn stdin_ready() -> bool {
     let mut stdin = STDIN.lock();
     poll_control(&mut stdin);
     !stdin.buffer.is_empty() || stdin.ended
+}
+
+/// How many bytes of standard input are waiting to be read (`FIONREAD`).
+pub fn stdin_available() -> usize {
+    let mut stdin = STDIN.lock();
+    poll_control(&mut stdin);
+    stdin.buffer.len()
 }
 
 /// Reads standard input into `buffer`, waiting for at least one byte; 0 means end of file.
@@ -172,6 +179,7 @@ fn poll_control(stdin: &mut Stdin) {
             stdin.ended = true;
         }
         STDIN_WAIT.wake_all();
+        crate::fs::poll::notify();
     }
 }
 

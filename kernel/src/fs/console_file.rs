@@ -1,10 +1,15 @@
-//! Descriptors 0, 1 and 2: the console, as a character device that is a terminal.
+//! Descriptors 0, 1 and 2, `/dev/tty` and `/dev/console`: the console, as a character
+//! device that is a terminal (tty_ioctl(4)).
+
+use alloc::vec::Vec;
 
 use crate::drivers::console;
 use crate::mm::user::{write_user, Plain};
 use crate::syscall::errno::{Errno, SysResult};
 
-use super::file::{File, FileStat, POLLIN, POLLOUT};
+use super::buffer::Buffer;
+use super::file::{File, IoFlags, PollState, POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM};
+use super::inode::Metadata;
 
 /// Which standard stream a console descriptor is.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -12,6 +17,8 @@ pub enum Stream {
     Input,
     Output,
     Error,
+    /// `/dev/tty`: reads standard input, writes standard output.
+    Terminal,
 }
 
 pub struct ConsoleFile {
@@ -19,7 +26,15 @@ pub struct ConsoleFile {
 }
 
 const TCGETS: u64 = 0x5401;
+const TCSETS: u64 = 0x5402;
+const TCSETSW: u64 = 0x5403;
+const TCSETSF: u64 = 0x5404;
+const TIOCGPGRP: u64 = 0x540f;
+const TIOCSPGRP: u64 = 0x5410;
 const TIOCGWINSZ: u64 = 0x5413;
+const TIOCSWINSZ: u64 = 0x5414;
+const FIONREAD: u64 = 0x541b;
+const TIOCGSID: u64 = 0x5429;
 const S_IFCHR: u32 = 0o020000;
 /// /dev/ttyS0 is character device 4:64.
 const TTY_RDEV: u64 = (4 << 8) | 64;
@@ -53,28 +68,47 @@ struct WindowSize {
 unsafe impl Plain for WindowSize {}
 
 impl File for ConsoleFile {
-    fn read(&self, buffer: &mut [u8]) -> SysResult {
-        if self.stream != Stream::Input {
+    fn read(&self, _: &mut u64, buffer: &mut Buffer, flags: IoFlags) -> SysResult {
+        if matches!(self.stream, Stream::Output | Stream::Error) {
             return Err(Errno::EBADF);
         }
-        console::read_stdin(buffer)
+        if flags.nonblock && buffer.remaining() > 0 && !console::stdin_ready() {
+            return Err(Errno::EAGAIN);
+        }
+        let mut bytes: Vec<u8> = alloc::vec![0; buffer.remaining().min(64 * 1024)];
+        let count = console::read_stdin(&mut bytes)?;
+        buffer.put(&bytes[..count])?;
+        Ok(count)
     }
 
-    fn write(&self, bytes: &[u8]) -> SysResult {
-        match self.stream {
-            Stream::Input => return Err(Errno::EBADF),
-            Stream::Output => console::write_stdout(bytes),
-            Stream::Error => console::write_stderr(bytes),
+    fn write(&self, _: &mut u64, buffer: &mut Buffer, _: IoFlags) -> SysResult {
+        let mut written = 0;
+        while buffer.remaining() > 0 {
+            let bytes = match buffer.take_vec(64 * 1024) {
+                Ok(bytes) => bytes,
+                Err(errno) if written == 0 => return Err(errno),
+                Err(_) => break,
+            };
+            match self.stream {
+                Stream::Input => return Err(Errno::EBADF),
+                Stream::Output | Stream::Terminal => console::write_stdout(&bytes),
+                Stream::Error => console::write_stderr(&bytes),
+            }
+            written += bytes.len();
         }
-        Ok(bytes.len())
+        Ok(written)
     }
 
-    fn poll(&self) -> u16 {
-        match self.stream {
-            Stream::Input if console::stdin_ready() => POLLIN,
-            Stream::Input => 0,
-            _ => POLLOUT,
+    fn poll(&self) -> PollState {
+        let readable = matches!(self.stream, Stream::Input | Stream::Terminal);
+        let mut events = 0;
+        if readable && console::stdin_ready() {
+            events |= POLLIN | POLLRDNORM;
         }
+        if self.stream != Stream::Input {
+            events |= POLLOUT | POLLWRNORM;
+        }
+        PollState::ready(events)
     }
 
     fn ioctl(&self, request: u64, argument: u64) -> SysResult {
@@ -95,6 +129,8 @@ impl File for ConsoleFile {
                 write_user(argument, &termios)?;
                 Ok(0)
             }
+            // Settings are accepted; the serial line has no modes to change.
+            TCSETS | TCSETSW | TCSETSF | TIOCSWINSZ | TIOCSPGRP => Ok(0),
             TIOCGWINSZ => {
                 let size = WindowSize {
                     rows: 24,
@@ -104,17 +140,36 @@ impl File for ConsoleFile {
                 write_user(argument, &size)?;
                 Ok(0)
             }
+            TIOCGPGRP | TIOCGSID => {
+                write_user(argument, &(crate::task::PID as i32))?;
+                Ok(0)
+            }
+            FIONREAD => {
+                let available = console::stdin_available().min(i32::MAX as usize) as i32;
+                write_user(argument, &available)?;
+                Ok(0)
+            }
             _ => Err(Errno::ENOTTY),
         }
     }
 
-    fn stat(&self) -> FileStat {
-        FileStat {
+    fn stat(&self) -> Metadata {
+        let time = super::synthetic::boot_time();
+        Metadata {
+            device: 0x06,
             mode: S_IFCHR | 0o620,
             inode: 3 + self.stream as u64,
-            size: 0,
+            links: 1,
             rdev: TTY_RDEV,
             block_size: 1024,
+            accessed: time,
+            modified: time,
+            changed: time,
+            ..Metadata::default()
         }
+    }
+
+    fn describe(&self) -> Vec<u8> {
+        b"/dev/ttyS0".to_vec()
     }
 }

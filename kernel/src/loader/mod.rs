@@ -11,7 +11,12 @@ use core::fmt;
 use pith_image::{EntryKind, Image};
 
 pub use elf::{load_bias, LoadedElf};
-pub use stack::{CLOCK_TICKS, STACK_SIZE};
+pub use stack::{CLOCK_TICKS, STACK_SIZE, STACK_TOP};
+
+/// The auxiliary vector given to the program (`/proc/self/auxv`).
+pub fn auxiliary_vector() -> alloc::vec::Vec<u8> {
+    stack::AUXV.get().cloned().unwrap_or_default()
+}
 
 /// Why the program could not be started.
 #[derive(Debug)]

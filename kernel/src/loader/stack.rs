@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use pith_image::Manifest;
+use spin::Once;
 
 use super::{LoadError, LoadedElf};
 use crate::arch::cpu::Features;
@@ -37,6 +38,9 @@ const AT_EXECFN: u64 = 31;
 
 /// Clock ticks per second reported to `times` users, as on Linux.
 pub const CLOCK_TICKS: u64 = 100;
+
+/// The auxiliary vector as the program got it, for `/proc/self/auxv`.
+pub static AUXV: Once<Vec<u8>> = Once::new();
 
 /// Bytes laid out downwards from a top address, remembering where each piece went.
 struct Builder {
@@ -116,6 +120,13 @@ pub fn build(manifest: &Manifest, elf: &LoadedElf, features: &Features) -> Resul
         (AT_EXECFN, execfn),
         (AT_NULL, 0),
     ];
+
+    AUXV.call_once(|| {
+        auxv.iter()
+            .flat_map(|&(key, value)| [key, value])
+            .flat_map(u64::to_le_bytes)
+            .collect()
+    });
 
     let mut words: Vec<u64> = Vec::new();
     words.push(manifest.args.len() as u64);

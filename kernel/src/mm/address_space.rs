@@ -2,6 +2,7 @@
 //! and what fills its pages on first touch. Pages are mapped lazily by `fault.rs`.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use spin::{Mutex, MutexGuard};
 
 use super::{frame, page_align_down, paging, PAGE_SIZE, USER_END};
@@ -36,18 +37,57 @@ impl Prot {
     }
 }
 
+/// Pages a file shares with its mappings (tmpfs and memfd files).
+pub trait PageSource: Send + Sync {
+    /// The frame holding page `index` of the file, allocated if needed; the source keeps
+    /// owning it. `None` past the end of the file or when memory is exhausted.
+    fn frame(&self, index: u64) -> Option<u64>;
+}
+
 /// What a page of an area holds before it is first written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Backing {
     /// Zeros.
     Anonymous,
     /// Bytes of the boot image: the area's first byte is image byte `offset`; addresses
     /// from `file_end` on read as zeros (a segment's `.bss`).
     Image { offset: u64, file_end: u64 },
+    /// Pages of a file: the area's first page is the file's page `first_page`. Shared areas
+    /// map the file's own frames (`MAP_SHARED`); private ones get a copy on first touch.
+    File {
+        source: Arc<dyn PageSource>,
+        first_page: u64,
+        shared: bool,
+    },
+}
+
+impl Backing {
+    /// Whether the frames mapped for this backing belong to someone else (the image or a
+    /// file) and must not be freed with the mapping.
+    fn borrows_frames(&self) -> bool {
+        matches!(self, Backing::File { shared: true, .. })
+    }
+}
+
+impl core::fmt::Debug for Backing {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Backing::Anonymous => write!(f, "Anonymous"),
+            Backing::Image { offset, file_end } => {
+                write!(
+                    f,
+                    "Image {{ offset: {offset:#x}, file_end: {file_end:#x} }}"
+                )
+            }
+            Backing::File {
+                first_page, shared, ..
+            } => write!(f, "File {{ first_page: {first_page}, shared: {shared} }}"),
+        }
+    }
 }
 
 /// One virtual memory area, `start..end`, page aligned.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Vma {
     pub start: u64,
     pub end: u64,
@@ -58,13 +98,12 @@ pub struct Vma {
 impl Vma {
     /// The part of this area from `at` on, with its backing adjusted.
     fn split_off(&mut self, at: u64) -> Vma {
-        let mut upper = *self;
+        let mut upper = self.clone();
         upper.start = at;
-        if let Backing::Image { offset, file_end } = self.backing {
-            upper.backing = Backing::Image {
-                offset: offset + (at - self.start),
-                file_end,
-            };
+        match &mut upper.backing {
+            Backing::Image { offset, .. } => *offset += at - self.start,
+            Backing::File { first_page, .. } => *first_page += (at - self.start) / PAGE_SIZE,
+            Backing::Anonymous => {}
         }
         self.end = at;
         upper
@@ -132,7 +171,7 @@ impl AddressSpace {
         let doomed: alloc::vec::Vec<u64> = self.areas.range(start..end).map(|(&s, _)| s).collect();
         for area_start in doomed {
             if let Some(vma) = self.areas.remove(&area_start) {
-                release_pages(vma.start, vma.end);
+                release_pages(vma.start, vma.end, vma.backing.borrows_frames());
             }
         }
     }
@@ -140,7 +179,17 @@ impl AddressSpace {
     /// Drops the pages of `start..end` but keeps the areas: the next touch refills them
     /// from their backing (`MADV_DONTNEED`).
     pub fn discard(&mut self, start: u64, end: u64) {
-        release_pages(start, end);
+        let mut cursor = start;
+        while let Some(vma) = self.find(cursor).filter(|_| cursor < end) {
+            let piece_end = vma.end.min(end);
+            release_pages(cursor, piece_end, vma.backing.borrows_frames());
+            cursor = piece_end;
+        }
+    }
+
+    /// The areas in address order (for `/proc/self/maps`).
+    pub fn areas(&self) -> impl Iterator<Item = &Vma> {
+        self.areas.values()
     }
 
     /// Changes the rights of `start..end` (`mprotect`); every page must be mapped.
@@ -168,7 +217,7 @@ impl AddressSpace {
         new: u64,
         new_length: u64,
     ) -> Result<(), Errno> {
-        let vma = *self.find(old).ok_or(Errno::EFAULT)?;
+        let vma = self.find(old).ok_or(Errno::EFAULT)?.clone();
         if old + old_length > vma.end {
             return Err(Errno::EFAULT);
         }
@@ -178,29 +227,26 @@ impl AddressSpace {
             paging::move_user(old + offset, new + offset).map_err(|_| Errno::ENOMEM)?;
             offset += PAGE_SIZE;
         }
-        let backing = match vma.backing {
-            Backing::Image { offset, file_end } => {
-                let start_offset = offset + (old - vma.start);
-                Backing::Image {
-                    offset: start_offset,
-                    file_end: new + file_end.saturating_sub(old),
-                }
-            }
-            Backing::Anonymous => Backing::Anonymous,
+        // The area as it would be had it started at `old`, then moved to `new`.
+        let mut moved = vma.clone();
+        let mut moved = if old > vma.start {
+            moved.split_off(old)
+        } else {
+            moved
         };
+        if let Backing::Image { file_end, .. } = &mut moved.backing {
+            *file_end = new + file_end.saturating_sub(old);
+        }
         self.unmap(old, old + old_length);
-        self.insert(Vma {
-            start: new,
-            end: new + new_length,
-            prot: vma.prot,
-            backing,
-        });
+        moved.start = new;
+        moved.end = new + new_length;
+        self.insert(moved);
         Ok(())
     }
 
     /// Grows the area that ends at `end` up to `new_end` (free, checked by the caller).
     pub fn extend_area(&mut self, end: u64, new_end: u64) -> Result<(), Errno> {
-        let mut vma = *self.find(end - 1).ok_or(Errno::EFAULT)?;
+        let mut vma = self.find(end - 1).ok_or(Errno::EFAULT)?.clone();
         let extension = vma.split_off(end);
         self.insert(Vma {
             end: new_end,
@@ -242,10 +288,11 @@ impl AddressSpace {
     }
 }
 
-/// Unmaps the pages of `start..end`, freeing frames the kernel allocated for them.
-fn release_pages(start: u64, end: u64) {
+/// Unmaps the pages of `start..end`, freeing frames the kernel allocated for them (all but
+/// image frames, and all but every frame when they are `borrowed` from a file).
+fn release_pages(start: u64, end: u64, borrowed: bool) {
     paging::unmap_user_range(page_align_down(start), end, |phys| {
-        if !crate::fs::image::contains_frame(phys) {
+        if !borrowed && !crate::fs::image::contains_frame(phys) {
             frame::free(phys);
         }
     });

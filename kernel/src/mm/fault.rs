@@ -27,7 +27,7 @@ pub fn handle_user_fault(address: u64, access: Access) -> Result<(), SignalCode>
         return Err(SignalCode::SEGV_MAPERR);
     }
     let space = current();
-    let vma = *space.find(address).ok_or(SignalCode::SEGV_MAPERR)?;
+    let vma = space.find(address).ok_or(SignalCode::SEGV_MAPERR)?.clone();
     drop(space);
 
     let allowed = if access.write {
@@ -63,6 +63,9 @@ fn out_of_memory() -> SignalCode {
 
 /// Gives `page` of `vma` its first frame.
 fn populate(vma: &Vma, page: u64) -> Result<(), SignalCode> {
+    if let Backing::File { .. } = vma.backing {
+        return populate_from_file(vma, page);
+    }
     if let Some(phys) = shareable_image_frame(vma, page) {
         return paging::map_user(page, phys, vma.prot.rights()).map_err(|_| out_of_memory());
     }
@@ -70,6 +73,42 @@ fn populate(vma: &Vma, page: u64) -> Result<(), SignalCode> {
     fill_from_backing(vma, page, phys);
     let mapped = paging::map_user(page, phys, vma.prot.rights());
     if mapped.is_err() {
+        frame::free(phys);
+        return Err(out_of_memory());
+    }
+    Ok(())
+}
+
+/// Maps the file's own frame (shared areas) or a copy of it (private ones). A page past the
+/// end of the file faults.
+///
+/// TODO: Linux raises `SIGBUS` for pages wholly past the end of the file; this gives
+/// `SIGSEGV` until fault handlers can choose the signal.
+fn populate_from_file(vma: &Vma, page: u64) -> Result<(), SignalCode> {
+    let Backing::File {
+        source,
+        first_page,
+        shared,
+    } = &vma.backing
+    else {
+        return Err(SignalCode::SEGV_MAPERR);
+    };
+    let index = first_page + (page - vma.start) / PAGE_SIZE;
+    let file_frame = source.frame(index).ok_or(SignalCode::SEGV_MAPERR)?;
+    if *shared {
+        return paging::map_user(page, file_frame, vma.prot.rights()).map_err(|_| out_of_memory());
+    }
+    let phys = frame::alloc().ok_or_else(out_of_memory)?;
+    // SAFETY: both frames are reached through the physical window; the new one is ours and
+    // the file keeps its frame alive meanwhile.
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            phys_to_virt(file_frame) as *const u8,
+            phys_to_virt(phys) as *mut u8,
+            PAGE_SIZE as usize,
+        )
+    };
+    if paging::map_user(page, phys, vma.prot.rights()).is_err() {
         frame::free(phys);
         return Err(out_of_memory());
     }

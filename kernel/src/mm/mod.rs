@@ -5,6 +5,7 @@ pub mod address_space;
 pub mod fault;
 pub mod frame;
 pub mod heap;
+pub mod owned_frame;
 pub mod paging;
 pub mod user;
 

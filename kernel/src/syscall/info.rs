@@ -33,7 +33,7 @@ const RLIMIT_NOFILE: u64 = 7;
 const RLIMIT_COUNT: u64 = 16;
 
 /// Soft and hard limit of `resource`, as a fresh Linux process would see them.
-fn limit(resource: u64) -> [u64; 2] {
+pub fn limit(resource: u64) -> [u64; 2] {
     match resource {
         RLIMIT_STACK => [crate::loader::STACK_SIZE, RLIM_INFINITY],
         RLIMIT_NOFILE => [crate::fs::fd_table::MAX_DESCRIPTORS as u64; 2],

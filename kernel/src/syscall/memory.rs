@@ -1,15 +1,19 @@
-//! Memory calls: `brk`, anonymous `mmap`, `munmap`, `mprotect`, `madvise`, `mincore`.
+//! Memory calls: `brk`, `mmap` (anonymous and of files), `munmap`, `mprotect`, `madvise`,
+//! `mincore`, `msync`.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::errno::{Errno, SysResult};
 use super::Args;
 use crate::arch::trap::TrapFrame;
+use crate::fs::description::FileDescription;
+use crate::fs::fd_table;
+use crate::fs::open_flags::OpenFlags;
 use crate::mm::address_space::{current, Backing, Prot, Vma};
 use crate::mm::user::copy_to_user;
 use crate::mm::{page_align_up, paging, PAGE_SIZE, USER_END};
 
-const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
 const MAP_SHARED_VALIDATE: u64 = 0x03;
 const MAP_FIXED: u64 = 0x10;
@@ -17,6 +21,20 @@ const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x100000;
 const MAP_NORESERVE: u64 = 0x4000;
 const MAP_POPULATE: u64 = 0x8000;
+/// Flags `MAP_SHARED_VALIDATE` accepts (the rest are `EOPNOTSUPP` there).
+const MAP_KNOWN: u64 = 0x03
+    | MAP_FIXED
+    | MAP_ANONYMOUS
+    | 0x0100
+    | 0x0800
+    | 0x1000
+    | 0x2000
+    | 0x4000
+    | 0x8000
+    | 0x10000
+    | 0x20000
+    | 0x40000
+    | MAP_FIXED_NOREPLACE;
 const PROT_KNOWN: u64 = Prot::PROT_READ | Prot::PROT_WRITE | Prot::PROT_EXEC;
 
 /// Linux's heuristic overcommit: a single writable mapping larger than all of memory can
@@ -61,24 +79,29 @@ fn user_range(address: u64, length: u64) -> Result<u64, Errno> {
 }
 
 pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
-    let [hint, length, prot, flags, _fd, offset] = args;
+    let [hint, length, prot, flags, fd, offset] = args;
     let length = page_align_up(length)
         .filter(|&length| length != 0 && length < USER_END)
         .ok_or(Errno::EINVAL)?;
     let sharing = flags & MAP_SHARED_VALIDATE;
-    if sharing != MAP_SHARED && sharing != MAP_PRIVATE
-        || !offset.is_multiple_of(PAGE_SIZE)
-        || prot & !PROT_KNOWN != 0
-    {
+    if sharing == 0 || !offset.is_multiple_of(PAGE_SIZE) || prot & !PROT_KNOWN != 0 {
         return Err(Errno::EINVAL);
     }
-    if flags & MAP_ANONYMOUS == 0 {
-        crate::warn_once!("mmap of a file is not supported yet: it returns ENODEV");
-        return Err(Errno::ENODEV);
+    if sharing == MAP_SHARED_VALIDATE && flags & !MAP_KNOWN != 0 {
+        return Err(Errno::EOPNOTSUPP);
     }
     if prot & Prot::PROT_WRITE != 0 && flags & MAP_NORESERVE == 0 {
         check_overcommit(length)?;
     }
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        Some(mappable(
+            fd,
+            sharing != MAP_PRIVATE,
+            prot & Prot::PROT_WRITE != 0,
+        )?)
+    } else {
+        None
+    };
 
     let mut space = current();
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
@@ -87,7 +110,6 @@ pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
         if flags & MAP_FIXED_NOREPLACE != 0 && !space.is_free(hint, end) {
             return Err(Errno::EEXIST);
         }
-        space.unmap(hint, end);
         hint
     } else {
         let hint = hint & !(PAGE_SIZE - 1);
@@ -102,11 +124,23 @@ pub fn mmap(_: &mut TrapFrame, args: Args) -> SysResult {
         }
     };
     // Shared anonymous memory behaves as private with a single process.
+    let backing = match &file {
+        Some(description) => {
+            let writable = prot & Prot::PROT_WRITE != 0;
+            description
+                .file
+                .mmap(start, offset, sharing != MAP_PRIVATE, writable)?
+        }
+        None => Backing::Anonymous,
+    };
+    if fixed {
+        space.unmap(start, start + length);
+    }
     space.insert(Vma {
         start,
         end: start + length,
         prot: Prot::from_bits(prot),
-        backing: Backing::Anonymous,
+        backing,
     });
     drop(space);
     if flags & MAP_POPULATE != 0 {
@@ -127,6 +161,47 @@ fn populate(start: u64, end: u64) {
             break;
         }
     }
+}
+
+/// The open file behind `fd`, if it may be mapped with these rights (mmap(2), "ERRORS").
+fn mappable(fd: u64, shared: bool, write: bool) -> Result<Arc<FileDescription>, Errno> {
+    let description = fd_table::get(fd as u32 as u64)?;
+    let flags = description.flags();
+    if flags.has(OpenFlags::O_PATH) {
+        return Err(Errno::EBADF);
+    }
+    if !flags.readable() || shared && write && (!flags.writable() || flags.has(OpenFlags::O_APPEND))
+    {
+        return Err(Errno::EACCES);
+    }
+    Ok(description)
+}
+
+const MS_ASYNC: u64 = 1;
+const MS_INVALIDATE: u64 = 2;
+const MS_SYNC: u64 = 4;
+
+/// Shared mappings of files are the files' own pages, so there is nothing to write back.
+pub fn msync(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [address, length, flags, ..] = args;
+    if flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & MS_ASYNC != 0 && flags & MS_SYNC != 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    if !address.is_multiple_of(PAGE_SIZE) {
+        return Err(Errno::EINVAL);
+    }
+    if length == 0 {
+        return Ok(0);
+    }
+    let end = user_range(address, length).map_err(|_| Errno::ENOMEM)?;
+    let space = current();
+    let mut cursor = address;
+    while cursor < end {
+        cursor = space.find(cursor).ok_or(Errno::ENOMEM)?.end;
+    }
+    Ok(0)
 }
 
 pub fn munmap(_: &mut TrapFrame, args: Args) -> SysResult {
@@ -172,7 +247,7 @@ pub fn mremap(_: &mut TrapFrame, args: Args) -> SysResult {
     check_overcommit(new_length)?;
     let old_end = user_range(old, old_length.max(PAGE_SIZE))?;
     let mut space = current();
-    let vma = *space.find(old).ok_or(Errno::EFAULT)?;
+    let vma = space.find(old).ok_or(Errno::EFAULT)?.clone();
     if old_end > vma.end {
         return Err(Errno::EFAULT);
     }

@@ -1,20 +1,37 @@
 //! The Linux x86-64 system call ABI: number in `rax`, arguments in `rdi`, `rsi`, `rdx`,
 //! `r10`, `r8`, `r9`, result (or `-errno`) in `rax`. One file per family of calls.
 
+mod attr;
+mod dir;
+mod epoll;
 pub mod errno;
-mod files;
+mod eventfd;
+mod fd;
 mod futex;
 mod info;
 mod io;
+mod link;
+mod memfd;
 mod memory;
 pub mod names;
+mod open;
+mod path;
+mod pipe;
+mod poll;
 mod process;
 mod signal;
+mod signalfd;
+mod stat;
 pub mod summary;
+mod sync;
 mod thread;
 mod time;
 mod timer;
+mod timerfd;
 pub mod trace;
+mod transfer;
+
+pub use info::limit;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,12 +56,12 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
     calls! {
         0 => io::read,
         1 => io::write,
-        2 => files::open,
-        3 => io::close,
-        4 => files::stat,
-        5 => io::fstat,
-        6 => files::lstat,
-        7 => io::poll,
+        2 => open::open,
+        3 => fd::close,
+        4 => stat::stat,
+        5 => stat::fstat,
+        6 => stat::lstat,
+        7 => poll::poll,
         8 => io::lseek,
         9 => memory::mmap,
         10 => memory::mprotect,
@@ -53,21 +70,27 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         13 => signal::rt_sigaction,
         14 => signal::rt_sigprocmask,
         15 => signal::rt_sigreturn,
-        16 => io::ioctl,
+        16 => fd::ioctl,
         17 => io::pread64,
         18 => io::pwrite64,
         19 => io::readv,
         20 => io::writev,
-        21 => files::access,
+        21 => attr::access,
+        22 => pipe::pipe,
+        23 => poll::select,
         24 => process::sched_yield,
         25 => memory::mremap,
+        26 => memory::msync,
         27 => memory::mincore,
         28 => memory::madvise,
+        32 => fd::dup,
+        33 => fd::dup2,
         35 => time::nanosleep,
         36 => timer::getitimer,
         37 => timer::alarm,
         38 => timer::setitimer,
         39 => process::getpid,
+        40 => transfer::sendfile,
         56 => thread::clone,
         57 => thread::fork,
         58 => thread::vfork,
@@ -75,9 +98,30 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         60 => thread::exit,
         62 => signal::kill,
         63 => info::uname,
-        72 => io::fcntl,
-        79 => files::getcwd,
-        89 => files::readlink,
+        72 => fd::fcntl,
+        73 => fd::flock,
+        74 => sync::fsync,
+        75 => sync::fsync,
+        76 => attr::truncate,
+        77 => attr::ftruncate,
+        78 => dir::getdents,
+        79 => dir::getcwd,
+        80 => dir::chdir,
+        81 => dir::fchdir,
+        82 => link::rename,
+        83 => dir::mkdir,
+        84 => dir::rmdir,
+        85 => open::creat,
+        86 => link::link,
+        87 => link::unlink,
+        88 => link::symlink,
+        89 => link::readlink,
+        90 => attr::chmod,
+        91 => attr::fchmod,
+        92 => attr::chown,
+        93 => attr::fchown,
+        94 => attr::lchown,
+        95 => attr::umask,
         96 => time::gettimeofday,
         97 => info::getrlimit,
         98 => timer::getrusage,
@@ -95,14 +139,22 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         129 => signal::rt_sigqueueinfo,
         130 => signal::rt_sigsuspend,
         131 => signal::sigaltstack,
+        132 => attr::utime,
+        137 => stat::statfs,
+        138 => stat::fstatfs,
         158 => process::arch_prctl,
+        162 => sync::sync,
         186 => process::gettid,
+        187 => sync::readahead,
         200 => signal::tkill,
         201 => time::time,
         202 => futex::futex,
         203 => process::sched_setaffinity,
         204 => process::sched_getaffinity,
+        213 => epoll::epoll_create,
+        217 => dir::getdents64,
         218 => thread::set_tid_address,
+        221 => sync::fadvise64,
         222 => timer::timer_create,
         223 => timer::timer_settime,
         224 => timer::timer_gettime,
@@ -112,21 +164,61 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         229 => time::clock_getres,
         230 => time::clock_nanosleep,
         231 => thread::exit_group,
+        232 => epoll::epoll_wait,
+        233 => epoll::epoll_ctl,
         234 => signal::tgkill,
-        257 => files::openat,
-        262 => files::newfstatat,
-        267 => files::readlinkat,
-        269 => files::faccessat,
-        271 => io::ppoll,
+        235 => attr::utimes,
+        257 => open::openat,
+        258 => dir::mkdirat,
+        260 => attr::fchownat,
+        261 => attr::futimesat,
+        262 => stat::newfstatat,
+        263 => link::unlinkat,
+        264 => link::renameat,
+        265 => link::linkat,
+        266 => link::symlinkat,
+        267 => link::readlinkat,
+        268 => attr::fchmodat,
+        269 => attr::faccessat,
+        270 => poll::pselect6,
+        271 => poll::ppoll,
         273 => thread::set_robust_list,
+        275 => transfer::splice,
+        277 => sync::sync_file_range,
+        280 => attr::utimensat,
+        281 => epoll::epoll_pwait,
+        282 => signalfd::signalfd,
+        283 => timerfd::timerfd_create,
+        284 => eventfd::eventfd,
+        285 => attr::fallocate,
+        286 => timerfd::timerfd_settime,
+        287 => timerfd::timerfd_gettime,
+        289 => signalfd::signalfd4,
+        290 => eventfd::eventfd2,
+        291 => epoll::epoll_create1,
+        292 => fd::dup3,
+        293 => pipe::pipe2,
+        295 => io::preadv,
+        296 => io::pwritev,
         297 => signal::rt_tgsigqueueinfo,
         302 => info::prlimit64,
+        306 => sync::syncfs,
         309 => process::getcpu,
+        316 => link::renameat2,
         318 => info::getrandom,
+        319 => memfd::memfd_create,
         322 => thread::execve,
+        326 => transfer::copy_file_range,
+        327 => io::preadv2,
+        328 => io::pwritev2,
+        332 => stat::statx,
         334 => process::rseq,
         435 => thread::clone3,
-        439 => files::faccessat,
+        436 => fd::close_range,
+        437 => open::openat2,
+        439 => attr::faccessat2,
+        441 => epoll::epoll_pwait2,
+        452 => attr::fchmodat2,
     }
     table
 };

@@ -2,7 +2,7 @@
 //!
 //! Generated from `asm/unistd_64.h` (Linux UAPI headers); numbers without a syscall are `None`.
 
-pub const SYSCALL_COUNT: usize = 451;
+pub const SYSCALL_COUNT: usize = 453;
 
 /// The name of syscall `number`, if Linux defines one.
 pub fn syscall_name(number: usize) -> Option<&'static str> {
@@ -461,4 +461,6 @@ static NAMES: [Option<&str>; SYSCALL_COUNT] = [
     Some("process_mrelease"),
     Some("futex_waitv"),
     Some("set_mempolicy_home_node"),
+    Some("cachestat"),
+    Some("fchmodat2"),
 ];

@@ -285,6 +285,12 @@ pub fn send_to_process(info: SigInfo) {
     }
 }
 
+/// Sends `signal` to the calling thread, as the kernel does for `SIGPIPE`.
+pub fn raise(signal: Signal) {
+    let tid = scheduler::current_tid();
+    let _ = send_to_thread(tid, SigInfo::from_process(signal, SignalCode::SI_USER));
+}
+
 /// Sends a signal to one thread; `ESRCH` if it does not exist.
 pub fn send_to_thread(tid: Tid, info: SigInfo) -> Result<(), Errno> {
     if discarded_on_arrival(info.signal) {

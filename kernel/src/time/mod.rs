@@ -33,6 +33,11 @@ fn clock() -> &'static Clock {
     CLOCK.get().expect("time::init runs at boot")
 }
 
+/// TSC ticks per second.
+pub fn tsc_hz() -> u64 {
+    clock().tsc_hz
+}
+
 /// Nanoseconds since boot; never goes backwards.
 pub fn monotonic_ns() -> u64 {
     tsc_to_ns(crate::arch::cpu::rdtsc().saturating_sub(clock().tsc_at_boot))
