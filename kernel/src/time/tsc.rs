@@ -14,8 +14,8 @@ pub fn frequency(host_khz: Option<u64>) -> (u64, &'static str) {
     }
     if let Some(hz) = host_khz.map(|khz| khz * 1000) {
         const CHECK_WINDOW: u16 = 3_579; // 3 ms of PIT ticks.
-                                         // A first short run lets an emulator translate the loop, which would otherwise
-                                         // count towards the window.
+        // A first short run lets an emulator translate the loop, which would otherwise
+        // count towards the window.
         measure_tsc(100);
         let measured = measure_tsc(CHECK_WINDOW) * PIT_HZ / CHECK_WINDOW as u64;
         // Emulation can only make a window look longer, so allow more slack upwards.
