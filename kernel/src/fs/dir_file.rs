@@ -1,19 +1,30 @@
 //! Open directories of any filesystem: `getdents64` lists `.` and `..`, then the inode's
-//! entries by cookie, so that the position is a cookie as on Linux (readdir(3), telldir(3)).
+//! entries. The file position counts entries, as on tmpfs; a listing that goes on from
+//! where it stopped resumes after the last name it returned, so that entries removed in
+//! between shift nothing (getdents(2), readdir(3), telldir(3)).
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
-use super::file::File;
-use super::inode::{DirEntry, FileType, Inode, Metadata};
-use crate::syscall::errno::Errno;
+use spin::Mutex;
+
+use super::buffer::Buffer;
+use super::file::{File, IoFlags};
+use super::inode::{DirEntry, DirPosition, FileType, Inode, Metadata};
+use crate::syscall::errno::{Errno, SysResult};
 
 pub struct DirectoryFile {
     inode: Arc<dyn Inode>,
+    /// The position after the last listed entry, and that entry's name.
+    resume: Mutex<Option<(u64, Vec<u8>)>>,
 }
 
 impl DirectoryFile {
     pub fn new(inode: Arc<dyn Inode>) -> DirectoryFile {
-        DirectoryFile { inode }
+        DirectoryFile {
+            inode,
+            resume: Mutex::new(None),
+        }
     }
 }
 
@@ -47,31 +58,35 @@ impl File for DirectoryFile {
             }
             *offset = DOT_DOT_COOKIE + 1;
         }
-        self.inode.read_dir(*offset, &mut |entry| {
-            let next = entry.next;
+        let mut resume = self.resume.lock();
+        let after = resume
+            .as_ref()
+            .filter(|(position, _)| *position == *offset)
+            .map(|(_, name)| name.clone());
+        let position = DirPosition {
+            index: *offset,
+            after: after.as_deref(),
+        };
+        let mut last: Option<Vec<u8>> = None;
+        let listed = self.inode.read_dir(position, &mut |entry| {
             let taken = visit(&entry);
             if taken {
-                *offset = next;
+                *offset = entry.next;
+                last = Some(entry.name.to_vec());
             }
             taken
-        })
+        });
+        if let Some(name) = last {
+            *resume = Some((*offset, name));
+        }
+        listed
     }
 
-    fn read(
-        &self,
-        _: &mut u64,
-        _: &mut super::buffer::Buffer,
-        _: super::file::IoFlags,
-    ) -> crate::syscall::errno::SysResult {
+    fn read(&self, _: &mut u64, _: &mut Buffer, _: IoFlags) -> SysResult {
         Err(Errno::EISDIR)
     }
 
-    fn write(
-        &self,
-        _: &mut u64,
-        _: &mut super::buffer::Buffer,
-        _: super::file::IoFlags,
-    ) -> crate::syscall::errno::SysResult {
+    fn write(&self, _: &mut u64, _: &mut Buffer, _: IoFlags) -> SysResult {
         Err(Errno::EISDIR)
     }
 

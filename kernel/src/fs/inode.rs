@@ -138,7 +138,16 @@ pub enum NewNode<'a> {
     Symlink(&'a [u8]),
 }
 
-/// One entry of a directory listing, with the cookie that continues after it.
+/// Where a directory listing goes on: the index of the next entry (counting `.` and `..`,
+/// as the file position does) and, when the listing continues where it stopped, the name
+/// it returned last, so that entries removed meanwhile shift nothing.
+#[derive(Clone, Copy)]
+pub struct DirPosition<'a> {
+    pub index: u64,
+    pub after: Option<&'a [u8]>,
+}
+
+/// One entry of a directory listing, with the position that continues after it.
 pub struct DirEntry<'a> {
     pub next: u64,
     pub inode: u64,
@@ -177,11 +186,11 @@ pub trait Inode: AsAny {
         None
     }
 
-    /// Lists the directory from `cookie` (0 for the start, then an entry's `next`), calling
-    /// `visit` until it returns `false`. `.` and `..` are not listed here.
+    /// Lists the directory from `position` (index 2 is the first entry after `.` and `..`,
+    /// which are not listed here), calling `visit` until it returns `false`.
     fn read_dir(
         &self,
-        _cookie: u64,
+        _position: DirPosition,
         _visit: &mut dyn FnMut(DirEntry) -> bool,
     ) -> Result<(), Errno> {
         Err(Errno::ENOTDIR)

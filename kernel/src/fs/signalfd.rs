@@ -44,6 +44,9 @@ impl File for SignalFd {
         if flags.nonblock {
             return Err(Errno::EAGAIN);
         }
+        crate::warn_once!(
+            "signalfd: signals are not delivered to signalfd yet: a blocking read waits forever"
+        );
         self.pending.wait_until(None, || None::<()>)?;
         Err(Errno::EAGAIN)
     }

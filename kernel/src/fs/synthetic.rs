@@ -12,7 +12,7 @@ use spin::Once;
 use super::buffer::Buffer;
 use super::dir_file::DirectoryFile;
 use super::file::{File, IoFlags};
-use super::inode::{DirEntry, FileSystem, FileType, Inode, Metadata, Time};
+use super::inode::{DirEntry, DirPosition, FileSystem, FileType, Inode, Metadata, Time};
 use super::open_flags::OpenFlags;
 use crate::syscall::errno::{Errno, SysResult};
 
@@ -149,7 +149,11 @@ impl Inode for SynNode {
         self.parent.get()?.upgrade()
     }
 
-    fn read_dir(&self, cookie: u64, visit: &mut dyn FnMut(DirEntry) -> bool) -> Result<(), Errno> {
+    fn read_dir(
+        &self,
+        position: DirPosition,
+        visit: &mut dyn FnMut(DirEntry) -> bool,
+    ) -> Result<(), Errno> {
         let generated;
         let children: Vec<(&[u8], &Arc<dyn Inode>)> = match &self.body {
             SynBody::Directory(children) => children
@@ -165,11 +169,11 @@ impl Inode for SynNode {
             }
             _ => return Err(Errno::ENOTDIR),
         };
-        // Cookies 0 and 1 are `.` and `..`; child `i` has cookie `i + 2`.
+        // Positions 0 and 1 are `.` and `..`; child `i` is at position `i + 2`.
         for (index, (name, inode)) in children
             .iter()
             .enumerate()
-            .skip(cookie.saturating_sub(2) as usize)
+            .skip(position.index.saturating_sub(2) as usize)
         {
             let metadata = inode.metadata();
             let entry = DirEntry {

@@ -1,11 +1,12 @@
-//! The entries of one in-memory directory: looked up by name in a sorted map, listed in
-//! creation order by cookie, so that a listing continues correctly while entries are
-//! removed (as `rm -r` does between `getdents` calls).
+//! The entries of one in-memory directory, in a map sorted by name: lookups take O(log n),
+//! and a listing continues after the last name it returned, so that it misses nothing
+//! while entries are removed (as `rm -r` does between `getdents` calls).
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use core::borrow::Borrow;
 use core::cmp::Ordering;
+use core::ops::Bound;
 
 use crate::fs::inode::Inode;
 
@@ -63,54 +64,82 @@ pub struct Child {
     pub mount: bool,
 }
 
-/// Cookies 0 and 1 are `.` and `..`.
-pub const FIRST_COOKIE: u64 = 2;
+/// What the map keeps per name.
+#[derive(Clone)]
+struct Slot {
+    inode: Arc<dyn Inode>,
+    mount: bool,
+}
 
+/// The entries of a directory, sorted by name.
 pub struct Entries {
-    by_name: BTreeMap<Name, u64>,
-    by_cookie: BTreeMap<u64, Child>,
-    next_cookie: u64,
+    map: BTreeMap<Name, Slot>,
 }
 
 impl Entries {
     pub fn new() -> Entries {
         Entries {
-            by_name: BTreeMap::new(),
-            by_cookie: BTreeMap::new(),
-            next_cookie: FIRST_COOKIE,
+            map: BTreeMap::new(),
         }
     }
 
-    pub fn get(&self, name: &[u8]) -> Option<&Child> {
-        self.by_cookie.get(self.by_name.get(name)?)
+    pub fn get(&self, name: &[u8]) -> Option<Child> {
+        let (name, slot) = self.map.get_key_value(name)?;
+        Some(Child {
+            name: name.clone(),
+            inode: slot.inode.clone(),
+            mount: slot.mount,
+        })
+    }
+
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.map.contains_key(name)
     }
 
     pub fn len(&self) -> usize {
-        self.by_name.len()
+        self.map.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
+        self.map.is_empty()
     }
 
-    /// Adds `child`, replacing an entry of the same name.
+    /// Adds `child`, replacing an entry of the same name, which is returned.
     pub fn insert(&mut self, child: Child) -> Option<Child> {
-        let cookie = self.next_cookie;
-        self.next_cookie += 1;
-        let old = self.by_name.insert(child.name.clone(), cookie);
-        self.by_cookie.insert(cookie, child);
-        self.by_cookie.remove(&old?)
+        let slot = Slot {
+            inode: child.inode,
+            mount: child.mount,
+        };
+        let old = self.map.insert(child.name.clone(), slot)?;
+        Some(Child {
+            name: child.name,
+            inode: old.inode,
+            mount: old.mount,
+        })
     }
 
     pub fn remove(&mut self, name: &[u8]) -> Option<Child> {
-        let cookie = self.by_name.remove(name)?;
-        self.by_cookie.remove(&cookie)
+        let (name, slot) = self.map.remove_entry(name)?;
+        Some(Child {
+            name,
+            inode: slot.inode,
+            mount: slot.mount,
+        })
     }
 
-    /// The entries from `cookie` on, each with the cookie that continues after it.
-    pub fn starting_at(&self, cookie: u64) -> impl Iterator<Item = (u64, &Child)> {
-        self.by_cookie
-            .range(cookie.max(FIRST_COOKIE)..)
-            .map(|(&cookie, child)| (cookie + 1, child))
+    /// The entries after the name `after`, or if none is given, from the `skip`th on.
+    pub fn listing(&self, after: Option<&[u8]>, skip: usize) -> impl Iterator<Item = Child> + '_ {
+        let entries: alloc::boxed::Box<dyn Iterator<Item = (&Name, &Slot)>> = match after {
+            Some(name) => alloc::boxed::Box::new(
+                self.map
+                    .range::<[u8], _>((Bound::Excluded(name), Bound::Unbounded)),
+            ),
+            None => alloc::boxed::Box::new(self.map.iter().skip(skip)),
+        };
+        entries.map(|(name, slot)| Child {
+            name: name.clone(),
+            inode: slot.inode.clone(),
+            mount: slot.mount,
+        })
     }
 }

@@ -22,7 +22,7 @@ pub use entries::{Child, Entries, Name};
 use super::dir_file::DirectoryFile;
 use super::file::File;
 use super::inode::{
-    AttributeChange, DirEntry, FileSystem, FileType, Inode, Metadata, NewNode, Time,
+    AttributeChange, DirEntry, DirPosition, FileSystem, FileType, Inode, Metadata, NewNode, Time,
 };
 use super::open_flags::OpenFlags;
 use crate::syscall::errno::Errno;
@@ -307,7 +307,7 @@ impl Inode for MemNode {
         directory
             .entries
             .get(name)
-            .map(|child| child.inode.clone())
+            .map(|child| child.inode)
             .ok_or(Errno::ENOENT)
     }
 
@@ -315,25 +315,27 @@ impl Inode for MemNode {
         self.directory().ok()?.lock().parent.as_ref()?.upgrade()
     }
 
-    fn read_dir(&self, cookie: u64, visit: &mut dyn FnMut(DirEntry) -> bool) -> Result<(), Errno> {
+    fn read_dir(
+        &self,
+        position: DirPosition,
+        visit: &mut dyn FnMut(DirEntry) -> bool,
+    ) -> Result<(), Errno> {
         const BATCH: usize = 64;
-        let mut cookie = cookie;
+        let mut index = position.index.max(2);
+        let mut after: Option<Name> = position.after.map(Name::owned);
         loop {
             // Taken in batches, so that `visit` (which writes to the application) runs
             // without the directory locked.
-            let batch: Vec<(u64, Child)> = {
+            let batch: Vec<Child> = {
                 let directory = self.directory()?.lock();
-                directory
-                    .entries
-                    .starting_at(cookie)
-                    .take(BATCH)
-                    .map(|(next, child)| (next, child.clone()))
-                    .collect()
+                let skip = (index - 2) as usize;
+                let name = after.as_ref().map(Name::as_bytes);
+                directory.entries.listing(name, skip).take(BATCH).collect()
             };
-            for (next, child) in &batch {
+            for child in &batch {
                 let metadata = child.inode.metadata();
                 let entry = DirEntry {
-                    next: *next,
+                    next: index + 1,
                     inode: metadata.inode,
                     kind: metadata.file_type().unwrap_or(FileType::Regular),
                     name: child.name.as_bytes(),
@@ -341,7 +343,8 @@ impl Inode for MemNode {
                 if !visit(entry) {
                     return Ok(());
                 }
-                cookie = *next;
+                index += 1;
+                after = Some(child.name.clone());
             }
             if batch.len() < BATCH {
                 return Ok(());

@@ -29,7 +29,7 @@ impl MemNode {
     /// `EEXIST` even on a read-only filesystem.
     fn directory_for_new(&self, name: &[u8]) -> Result<MutexGuard<'_, Directory>, Errno> {
         let directory = self.directory()?.lock();
-        if directory.entries.get(name).is_some() {
+        if directory.entries.contains(name) {
             return Err(Errno::EEXIST);
         }
         if directory.removed {
@@ -111,7 +111,7 @@ impl MemNode {
 
     pub(super) fn unlink_child(&self, name: &[u8], want_directory: bool) -> Result<(), Errno> {
         let mut directory = self.open_directory()?;
-        let child = directory.entries.get(name).ok_or(Errno::ENOENT)?.clone();
+        let child = directory.entries.get(name).ok_or(Errno::ENOENT)?;
         if child.mount {
             return Err(Errno::EBUSY);
         }
@@ -247,13 +247,13 @@ pub(super) fn rename(
     let source_inode: Arc<dyn Inode> = source.weak().upgrade().ok_or(Errno::ENOENT)?;
 
     let (mut from, mut to) = lock_pair(source, &target_node, same)?;
-    let old = from.entries.get(name).cloned().ok_or(Errno::ENOENT)?;
+    let old = from.entries.get(name).ok_or(Errno::ENOENT)?;
     if old.mount {
         return Err(Errno::EBUSY);
     }
     let existing = match &to {
-        Some(to) => to.entries.get(new_name).cloned(),
-        None => from.entries.get(new_name).cloned(),
+        Some(to) => to.entries.get(new_name),
+        None => from.entries.get(new_name),
     };
     if existing
         .as_ref()
