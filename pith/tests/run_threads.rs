@@ -6,7 +6,7 @@ mod common;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use common::{c_guest, pith, rust_guest, Outcome, Toolchain};
+use common::{c_guest, go_guest, pith, rust_guest, Outcome, Toolchain};
 
 fn run(program: &Path) -> Outcome {
     pith([OsStr::new("run"), program.as_os_str()]).run()
@@ -76,4 +76,14 @@ fn memory_calls() {
         "{stdout}"
     );
     outcome.assert_status(0);
+}
+
+#[test]
+fn go_goroutines_sleep_and_preemption() {
+    run(&go_guest("goroutines"))
+        .assert_stdout(
+            "sum of 1000 goroutines: 499500\nslept at least 20 ms: true\n\
+             tight loop preempted: true\n",
+        )
+        .assert_status(0);
 }

@@ -128,6 +128,42 @@ fn build_rust_std() -> BuildResult {
     Ok(cargo_target.join(TARGET).join("release"))
 }
 
+/// The Go program `tests/guests/go/<name>.go`, built statically (`CGO_ENABLED=0`) with
+/// Debian's Go; panics if it does not build.
+pub fn go_guest(name: &str) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<String, BuildResult>> = Mutex::new(BTreeMap::new());
+
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let result = built
+        .entry(name.to_owned())
+        .or_insert_with(|| build_go(name))
+        .clone();
+    drop(built);
+    result.unwrap_or_else(|message| panic!("{message}"))
+}
+
+fn build_go(name: &str) -> BuildResult {
+    let source = repo_root()
+        .join("tests/guests/go")
+        .join(format!("{name}.go"));
+    let output = guests_dir()?.join(format!("{name}-go"));
+    let partial = with_pid_suffix(&output);
+    let mut command = Command::new("go");
+    command
+        .args(["build", "-o"])
+        .arg(&partial)
+        .arg(&source)
+        .env("CGO_ENABLED", "0")
+        .env("GOCACHE", guests_dir()?.join("go-cache"))
+        .env("GOFLAGS", "-buildvcs=false");
+    run_build(&mut command, &format!("building {}", source.display()))?;
+    std::fs::rename(&partial, &output)
+        .map_err(|error| format!("renaming to {}: {error}", output.display()))?;
+    Ok(output)
+}
+
 /// The Rust std guest binary `name` from `tests/guests/rust-std`.
 pub fn rust_guest(name: &str) -> PathBuf {
     rust_guests_dir().join(name)

@@ -12,7 +12,7 @@ pub mod run;
 
 use std::path::{Path, PathBuf};
 
-pub use guests::{c_guest, rust_guest, rust_std_guest, Toolchain};
+pub use guests::{c_guest, go_guest, rust_guest, rust_std_guest, Toolchain};
 pub use run::{pith, Outcome};
 
 /// The repository's root directory.
