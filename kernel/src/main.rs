@@ -97,6 +97,9 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
     if options.summary {
         syscall::summary::enable();
     }
+    if let Some(mask) = options.terminals {
+        fs::console_file::set_terminals(mask);
+    }
 
     let image = fs::image::init(image_range)
         .unwrap_or_else(|error| boot_failure(format_args!("the image is invalid: {error}")));

@@ -19,7 +19,7 @@ use thiserror::Error;
 /// `pith build` refuse them with the advice to link statically, and only
 /// `pith build --list-files` packs them (docs/manifest.md). Set it to `true` in the change
 /// that makes kernel/src/loader load PT_INTERP.
-pub const KERNEL_LOADS_INTERPRETER: bool = false;
+pub const KERNEL_LOADS_INTERPRETER: bool = true;
 
 /// What kind of runnable program a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,8 @@ pub struct Options<'a> {
     pub trace: Option<&'a str>,
     /// Whether to print the syscall summary at exit (`summary=1`).
     pub summary: bool,
+    /// Which of descriptors 0, 1 and 2 are terminals on the host (`tty=012`, `tty=` none).
+    pub terminals: Option<u8>,
 }
 
 impl<'a> Options<'a> {
@@ -21,10 +23,14 @@ impl<'a> Options<'a> {
             tsc_khz: None,
             trace: None,
             summary: false,
+            terminals: None,
         };
         for word in cmdline.split_ascii_whitespace() {
             let (key, value) = word.split_once('=').unwrap_or((word, ""));
-            if key == "trace" {
+            if key == "tty" {
+                let digits = value.bytes().filter(|digit| (b'0'..=b'2').contains(digit));
+                options.terminals = Some(digits.fold(0, |mask, digit| mask | 1 << (digit - b'0')));
+            } else if key == "trace" {
                 options.trace = Some(value);
             } else if key == "summary" {
                 options.summary = value == "1";

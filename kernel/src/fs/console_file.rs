@@ -2,6 +2,7 @@
 //! device that is a terminal (tty_ioctl(4)).
 
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU8, Ordering};
 
 use crate::drivers::console;
 use crate::mm::user::{write_user, Plain};
@@ -36,6 +37,26 @@ const TIOCSWINSZ: u64 = 0x5414;
 const FIONREAD: u64 = 0x541b;
 const TIOCGSID: u64 = 0x5429;
 const S_IFCHR: u32 = 0o020000;
+const S_IFIFO: u32 = 0o010000;
+
+/// Which standard streams are terminals on the host (`tty=` on the kernel command line,
+/// one bit per descriptor); without the option all are.
+static TERMINALS: AtomicU8 = AtomicU8::new(0b111);
+
+/// Records which of descriptors 0, 1 and 2 are terminals on the host.
+pub fn set_terminals(mask: u8) {
+    TERMINALS.store(mask, Ordering::Relaxed);
+}
+
+fn is_terminal(stream: Stream) -> bool {
+    let bit = match stream {
+        Stream::Input => 0,
+        Stream::Output => 1,
+        Stream::Error => 2,
+        Stream::Terminal => return true,
+    };
+    TERMINALS.load(Ordering::Relaxed) & (1 << bit) != 0
+}
 /// /dev/ttyS0 is character device 4:64.
 const TTY_RDEV: u64 = (4 << 8) | 64;
 
@@ -112,6 +133,10 @@ impl File for ConsoleFile {
     }
 
     fn ioctl(&self, request: u64, argument: u64) -> SysResult {
+        let terminal_request = request != FIONREAD;
+        if terminal_request && !is_terminal(self.stream) {
+            return Err(Errno::ENOTTY);
+        }
         match request {
             TCGETS => {
                 // Cooked mode as a Linux serial console reports it: ICRNL | IXON, OPOST |
@@ -155,9 +180,15 @@ impl File for ConsoleFile {
 
     fn stat(&self) -> Metadata {
         let time = super::synthetic::boot_time();
+        // A stream redirected on the host looks like a pipe, as it would to a program there.
+        let mode = if is_terminal(self.stream) {
+            S_IFCHR | 0o620
+        } else {
+            S_IFIFO | 0o600
+        };
         Metadata {
             device: 0x06,
-            mode: S_IFCHR | 0o620,
+            mode,
             inode: 3 + self.stream as u64,
             links: 1,
             rdev: TTY_RDEV,

@@ -21,6 +21,7 @@ mod poll;
 mod process;
 mod signal;
 mod signalfd;
+mod socket;
 mod stat;
 pub mod summary;
 mod sync;
@@ -30,6 +31,7 @@ mod timer;
 mod timerfd;
 pub mod trace;
 mod transfer;
+mod xattr;
 
 pub use info::limit;
 
@@ -91,6 +93,7 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         38 => timer::setitimer,
         39 => process::getpid,
         40 => transfer::sendfile,
+        41 => socket::socket,
         56 => thread::clone,
         57 => thread::fork,
         58 => thread::vfork,
@@ -125,6 +128,7 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         96 => time::gettimeofday,
         97 => info::getrlimit,
         98 => timer::getrusage,
+        99 => info::sysinfo,
         100 => timer::times,
         102 => process::getuid,
         104 => process::getuid,
@@ -134,6 +138,7 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         115 => process::getgroups,
         118 => process::getresuid,
         120 => process::getresuid,
+        125 => process::capget,
         127 => signal::rt_sigpending,
         128 => signal::rt_sigtimedwait,
         129 => signal::rt_sigqueueinfo,
@@ -146,6 +151,18 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         162 => sync::sync,
         186 => process::gettid,
         187 => sync::readahead,
+        188 => xattr::unsupported,
+        189 => xattr::unsupported,
+        190 => xattr::unsupported,
+        191 => xattr::getxattr,
+        192 => xattr::lgetxattr,
+        193 => xattr::fgetxattr,
+        194 => xattr::listxattr,
+        195 => xattr::llistxattr,
+        196 => xattr::flistxattr,
+        197 => xattr::unsupported,
+        198 => xattr::unsupported,
+        199 => xattr::unsupported,
         200 => signal::tkill,
         201 => time::time,
         202 => futex::futex,
@@ -211,6 +228,7 @@ static TABLE: [Option<Handler>; SYSCALL_COUNT] = {
         326 => transfer::copy_file_range,
         327 => io::preadv2,
         328 => io::pwritev2,
+        330 => process::pkey_alloc,
         332 => stat::statx,
         334 => process::rseq,
         435 => thread::clone3,

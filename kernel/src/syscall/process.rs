@@ -133,3 +133,27 @@ pub fn getcpu(_: &mut TrapFrame, args: Args) -> SysResult {
     }
     Ok(0)
 }
+
+/// `_LINUX_CAPABILITY_VERSION_3`: two 32-bit sets per field.
+const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+/// `capget`: the application is root of its VM and holds every capability.
+pub fn capget(_: &mut TrapFrame, args: Args) -> SysResult {
+    let [header, data, ..] = args;
+    let [version, _pid]: [u32; 2] = crate::mm::user::read_user(header)?;
+    if version != CAPABILITY_VERSION_3 {
+        write_user(header, &[CAPABILITY_VERSION_3, 0])?;
+        return Err(Errno::EINVAL);
+    }
+    if data != 0 {
+        // effective, permitted, inheritable for capabilities 0-31, then 32-63.
+        let all = [u32::MAX, u32::MAX, 0, 0x1ff, 0x1ff, 0];
+        write_user(data, &all)?;
+    }
+    Ok(0)
+}
+
+/// Memory protection keys need PKU, which the VM does not offer: no key is free.
+pub fn pkey_alloc(_: &mut TrapFrame, _: Args) -> SysResult {
+    Err(Errno::ENOSPC)
+}

@@ -75,7 +75,24 @@ fn kernel_cmdline(log_level: &str, diagnostics: &DiagnosticOptions) -> String {
     if let Some(khz) = tsc::host_tsc_khz() {
         options.push(format!("tsc_khz={khz}"));
     }
+    options.push(format!("tty={}", terminal_streams()));
     options.join(" ")
+}
+
+/// Which of pith's standard streams are terminals (`012` for all), so that the program
+/// sees a terminal or a pipe where it would on the host (`isatty`, `fstat`).
+fn terminal_streams() -> String {
+    let streams = [
+        rustix::termios::isatty(std::io::stdin()),
+        rustix::termios::isatty(std::io::stdout()),
+        rustix::termios::isatty(std::io::stderr()),
+    ];
+    streams
+        .iter()
+        .enumerate()
+        .filter(|(_, &terminal)| terminal)
+        .map(|(fd, _)| char::from(b'0' + fd as u8))
+        .collect()
 }
 
 /// Listens for gdb on `port` and tells the user how to attach.
