@@ -67,20 +67,14 @@ fn aarch64_elf_is_the_wrong_architecture() {
 }
 
 #[test]
-fn dynamic_program_is_refused_with_advice() {
-    let program = Path::new("/bin/true");
-
-    run_program(program)
-        .assert_status(PITH_FAILURE)
-        .assert_stderr_contains("/bin/true")
-        .assert_stderr_contains("dynamically linked")
-        .assert_stderr_contains("pith runs static programs for now")
-        .assert_stderr_contains("rebuild it with -static");
+fn dynamic_program_runs_with_its_libraries() {
+    // Dynamically linked programs were refused until the kernel loaded PT_INTERP.
+    run_program(Path::new("/bin/true")).assert_status(0);
 }
 
 #[test]
-fn build_refuses_a_dynamic_program_too() {
-    let image = scratch_dir("build_refuses_a_dynamic_program_too").join("app.img");
+fn build_packs_a_dynamic_program_with_its_libraries() {
+    let image = scratch_dir("build_packs_a_dynamic_program").join("app.img");
 
     pith([
         "build".as_ref(),
@@ -89,9 +83,23 @@ fn build_refuses_a_dynamic_program_too() {
         image.as_os_str(),
     ])
     .run()
-    .assert_status(PITH_FAILURE)
-    .assert_stderr_contains("rebuild it with -static");
-    assert!(!image.exists(), "no image is written for a refused program");
+    .assert_status(0);
+    let listing = std::process::Command::new("cpio")
+        .arg("-it")
+        .stdin(std::fs::File::open(&image).expect("the image was written"))
+        .output()
+        .expect("running cpio");
+    let names = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        names.lines().any(|name| name.ends_with("libc.so.6")),
+        "{names}"
+    );
+    assert!(
+        names
+            .lines()
+            .any(|name| name.contains("ld-linux-x86-64.so.2")),
+        "{names}"
+    );
 }
 
 #[test]
