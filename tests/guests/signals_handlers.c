@@ -21,6 +21,8 @@ static void on_usr1(int sig) { (void)sig; int x; on_alt = ((char*)&x >= altstack
 static volatile int alarms = 0;
 static void on_alarm(int sig) { (void)sig; alarms++; write(1, "alarm\n", 6); }
 int main(void) {
+    // Unbuffered, so that what handlers write lands in order with what main prints.
+    setvbuf(stdout, NULL, _IONBF, 0);
     struct sigaction sa = {0};
     sa.sa_sigaction = on_segv; sa.sa_flags = SA_SIGINFO; sigaction(SIGSEGV, &sa, 0);
     if (sigsetjmp(env, 1) == 0) { *unmapped_a = 1; printf("no fault?\n"); }
