@@ -4,13 +4,12 @@
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, Ordering};
 
+use crate::arch::backtrace::{walk, MAX_FRAMES};
 use crate::arch::trap::TrapFrame;
 use crate::drivers::console::{finish, send_crash, CrashReport, KernelWriter, Outcome};
 use crate::mm::KERNEL_VIRT_OFFSET;
 
 static FAILING: AtomicBool = AtomicBool::new(false);
-
-const MAX_FRAMES: usize = 32;
 
 /// Prints `message` and the kernel backtrace starting at frame pointer `rbp`, sends them
 /// to `pith` for symbolizing (with the registers of the faulting `frame` and CR2, if a CPU
@@ -43,28 +42,14 @@ pub fn fatal_kernel_error(
     finish(Outcome::KernelFailure);
 }
 
-/// Follows the frame-pointer chain while it stays inside the kernel image; returns how
-/// many return addresses it stored.
-fn backtrace(mut rbp: u64, addresses: &mut [u64; MAX_FRAMES]) -> usize {
-    let mut count = 0;
-    while count < MAX_FRAMES {
-        if rbp < KERNEL_VIRT_OFFSET || !rbp.is_multiple_of(8) {
-            break;
-        }
-        // SAFETY: `rbp` points into a kernel stack (checked above) of a frame built with
-        // frame pointers; the kernel is compiled with force-frame-pointers.
-        let (next, return_address) = unsafe { (*(rbp as *const u64), *((rbp + 8) as *const u64)) };
-        if return_address == 0 {
-            break;
-        }
-        addresses[count] = return_address;
-        count += 1;
-        if next <= rbp {
-            break;
-        }
-        rbp = next;
-    }
-    count
+/// The kernel's return addresses from the frame-pointer chain starting at `rbp`.
+fn backtrace(rbp: u64, addresses: &mut [u64; MAX_FRAMES]) -> usize {
+    let read_frame = |rbp: u64| {
+        // SAFETY: only addresses in the kernel's half are read, and a kernel frame pointer
+        // points into a mapped kernel stack (the kernel is built with frame pointers).
+        (rbp >= KERNEL_VIRT_OFFSET).then(|| unsafe { *(rbp as *const [u64; 2]) })
+    };
+    walk(rbp, read_frame, addresses)
 }
 
 #[panic_handler]

@@ -1,6 +1,7 @@
 //! x86-64 specifics: CPU features, descriptor tables, traps and the SYSCALL entry.
 
 pub mod apic;
+pub mod backtrace;
 pub mod context;
 pub mod cpu;
 pub mod fpu;

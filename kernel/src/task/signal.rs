@@ -8,6 +8,7 @@ use spin::Mutex;
 
 use super::scheduler;
 use super::thread::{Thread, Tid};
+use crate::arch::backtrace::{walk, MAX_FRAMES};
 use crate::arch::trap::{TrapFrame, SYSCALL_VECTOR};
 use crate::drivers::console::{finish, KernelWriter, Outcome};
 use crate::syscall::errno::Errno;
@@ -390,35 +391,12 @@ fn restart_syscall(frame: &mut TrapFrame) {
     frame.rip -= 2;
 }
 
-/// The most return addresses a crash report carries.
-const MAX_FRAMES: usize = 32;
-
-/// The application's return addresses from the frame-pointer chain starting at `rbp`
-/// (programs built without frame pointers give a short or empty list).
-fn user_backtrace(mut rbp: u64, addresses: &mut [u64; MAX_FRAMES]) -> usize {
-    let mut count = 0;
-    while count < MAX_FRAMES && rbp != 0 && rbp.is_multiple_of(8) {
-        let Ok([next, return_address]) = crate::mm::user::read_user::<[u64; 2]>(rbp) else {
-            break;
-        };
-        if return_address == 0 {
-            break;
-        }
-        addresses[count] = return_address;
-        count += 1;
-        if next <= rbp {
-            break;
-        }
-        rbp = next;
-    }
-    count
-}
-
 /// The default action of a fatal signal: report and end the process with 128 + signal.
 fn terminate(frame: &TrapFrame, info: &SigInfo) -> ! {
     let signal = info.signal;
     let mut addresses = [0u64; MAX_FRAMES];
-    let count = user_backtrace(frame.rbp, &mut addresses);
+    let read_frame = |rbp| crate::mm::user::read_user::<[u64; 2]>(rbp).ok();
+    let count = walk(frame.rbp, read_frame, &mut addresses);
     crate::drivers::console::send_crash(&crate::drivers::console::CrashReport {
         kind: 0,
         signal: signal.0,
