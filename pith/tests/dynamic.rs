@@ -154,3 +154,33 @@ fn dlopen_of_a_library_in_the_image() {
         .assert_stdout("plugin_answer(6) = 42\nmissing library: NULL\n")
         .assert_status(0);
 }
+
+const VDSO_OUTPUT: &str = "vDSO is an ELF image: 1\nvDSO and syscall clocks agree in order: 1\n\
+    wall clocks agree: 1\ncpu: 0\n";
+
+/// The guest makes 3,000 `clock_gettime` calls, 1,000 of them through `syscall(2)`: only
+/// those reach the kernel, the others are answered by the vDSO.
+fn assert_vdso_answers(program: &Path) {
+    let outcome = run(&[
+        "--trace=clock_gettime",
+        program.to_str().expect("a UTF-8 path"),
+    ]);
+    let traced = outcome
+        .stderr_text()
+        .lines()
+        .filter(|line| line.contains("clock_gettime("))
+        .count();
+    assert_eq!(traced, 1000, "{}", outcome.stderr_text());
+    outcome.assert_stdout(VDSO_OUTPUT).assert_status(0);
+}
+
+#[test]
+fn vdso_serves_clocks_to_a_dynamic_program() {
+    let dir = scratch_dir("vdso_dynamic");
+    assert_vdso_answers(&gcc(&dir, "vdso.c", "vdso", &[]));
+}
+
+#[test]
+fn vdso_serves_clocks_to_a_static_program() {
+    assert_vdso_answers(&common::c_guest("vdso", common::Toolchain::GlibcStatic));
+}

@@ -39,6 +39,8 @@ pub struct LoadedElf {
     pub interpreter: Option<alloc::vec::Vec<u8>>,
     /// Where the dynamic linker was loaded (`AT_BASE`); 0 without one.
     pub interpreter_base: u64,
+    /// Where the vDSO is mapped (`AT_SYSINFO_EHDR`), if it is.
+    pub vdso: Option<u64>,
     /// Address of the program headers in memory (`AT_PHDR`), their size and count.
     pub program_headers: u64,
     pub program_header_size: u64,
@@ -96,6 +98,7 @@ pub fn load(bytes: &'static [u8], placement: Placement) -> Result<LoadedElf, Loa
         entry: header.pt2.entry_point().wrapping_add(bias),
         interpreter,
         interpreter_base: 0,
+        vdso: None,
         program_headers,
         program_header_size: header.pt2.ph_entry_size() as u64,
         program_header_count: header.pt2.ph_count() as u64,

@@ -4,6 +4,8 @@
 
 mod elf;
 mod stack;
+mod vdso;
+mod vdso_code;
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -68,6 +70,7 @@ pub fn load(
         loaded.interpreter_base = elf::INTERPRETER_BASE;
         entry = linker.entry;
     }
+    loaded.vdso = vdso::map();
     let stack_pointer = stack::build(manifest, &loaded, features)?;
     Ok(Start {
         entry,

@@ -35,6 +35,7 @@ const AT_SECURE: u64 = 23;
 const AT_RANDOM: u64 = 25;
 const AT_HWCAP2: u64 = 26;
 const AT_EXECFN: u64 = 31;
+const AT_SYSINFO_EHDR: u64 = 33;
 
 /// Clock ticks per second reported to `times` users, as on Linux.
 pub const CLOCK_TICKS: u64 = 100;
@@ -99,7 +100,7 @@ pub fn build(manifest: &Manifest, elf: &LoadedElf, features: &Features) -> Resul
     let platform = strings.push_string(b"x86_64");
     let random = strings.push(&crate::random::bytes::<16>());
 
-    let auxv = [
+    let mut auxv = alloc::vec![
         (AT_PHDR, elf.program_headers),
         (AT_PHENT, elf.program_header_size),
         (AT_PHNUM, elf.program_header_count),
@@ -118,8 +119,11 @@ pub fn build(manifest: &Manifest, elf: &LoadedElf, features: &Features) -> Resul
         (AT_RANDOM, random),
         (AT_HWCAP2, 0),
         (AT_EXECFN, execfn),
-        (AT_NULL, 0),
     ];
+    if let Some(vdso) = elf.vdso {
+        auxv.push((AT_SYSINFO_EHDR, vdso));
+    }
+    auxv.push((AT_NULL, 0));
 
     AUXV.call_once(|| {
         auxv.iter()
@@ -134,7 +138,7 @@ pub fn build(manifest: &Manifest, elf: &LoadedElf, features: &Features) -> Resul
     words.push(0);
     words.extend(envp.iter().rev());
     words.push(0);
-    for (key, value) in auxv {
+    for &(key, value) in &auxv {
         words.push(key);
         words.push(value);
     }

@@ -10,6 +10,9 @@ struct Clock {
     /// TSC value at boot and TSC ticks per second.
     tsc_at_boot: u64,
     tsc_hz: u64,
+    /// Nanoseconds per TSC tick, times 2^32: the one conversion both the kernel and the
+    /// vDSO use, so that time read either way agrees to the nanosecond.
+    ns_per_tick: u64,
     /// Nanoseconds since the Unix epoch at boot, from the RTC.
     realtime_at_boot: u64,
 }
@@ -24,6 +27,7 @@ pub fn init(host_tsc_khz: Option<u64>) -> (u64, &'static str) {
     let clock = CLOCK.call_once(|| Clock {
         tsc_at_boot: crate::arch::cpu::rdtsc(),
         tsc_hz,
+        ns_per_tick: (((NANOS_PER_SECOND as u128) << 32) / tsc_hz.max(1) as u128) as u64,
         realtime_at_boot: rtc::read_unix_seconds() * NANOS_PER_SECOND,
     });
     (clock.tsc_hz, source)
@@ -45,7 +49,14 @@ pub fn monotonic_ns() -> u64 {
 
 /// Converts a TSC interval to nanoseconds.
 pub fn tsc_to_ns(ticks: u64) -> u64 {
-    ((ticks as u128 * NANOS_PER_SECOND as u128) / clock().tsc_hz as u128) as u64
+    ((ticks as u128 * clock().ns_per_tick as u128) >> 32) as u64
+}
+
+/// What the vDSO needs to read the clocks without a syscall: the TSC at boot, nanoseconds
+/// per tick times 2^32, and the wall time at boot in nanoseconds.
+pub fn vdso_parameters() -> [u64; 3] {
+    let clock = clock();
+    [clock.tsc_at_boot, clock.ns_per_tick, clock.realtime_at_boot]
 }
 
 /// Converts nanoseconds to a TSC interval.
