@@ -87,3 +87,14 @@ fn go_goroutines_sleep_and_preemption() {
         )
         .assert_status(0);
 }
+
+#[test]
+fn signalfd_reads_blocked_signals() {
+    run(&c_guest("signalfd", Toolchain::GlibcStatic))
+        .assert_stdout(
+            "empty read: -1 EAGAIN\npoll readable: 1\nkill: 128 bytes, signo SIGUSR1, pid 1\n\
+             tgkill: signo SIGUSR2, code SI_TKILL 1\n\
+             timer: signo SIGALRM, code SI_TIMER 1, value 77\n",
+        )
+        .assert_status(0);
+}

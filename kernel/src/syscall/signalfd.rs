@@ -1,5 +1,5 @@
-//! `signalfd` and `signalfd4` (signalfd(2)): descriptors are created and their masks kept;
-//! see `fs::signalfd` for what delivery still lacks.
+//! `signalfd` and `signalfd4` (signalfd(2)): create a signalfd or change its mask; reading
+//! is in `fs::signalfd`.
 
 use super::errno::{Errno, SysResult};
 use super::Args;

@@ -278,6 +278,7 @@ pub fn send_to_process(info: SigInfo) {
         return;
     }
     PROCESS_SIGNALS.lock().pending.add(info);
+    crate::fs::signalfd::notify();
     let bit = info.signal.bit();
     let taker =
         scheduler::find_thread(|thread| (thread.signal_mask & bit == 0).then_some(thread.tid));
@@ -299,6 +300,7 @@ pub fn send_to_thread(tid: Tid, info: SigInfo) -> Result<(), Errno> {
     }
     scheduler::with_thread(tid, |thread| thread.pending.add(info)).ok_or(Errno::ESRCH)?;
     scheduler::wake(tid);
+    crate::fs::signalfd::notify();
     Ok(())
 }
 

@@ -69,19 +69,6 @@ impl WaitQueue {
             scheduler::wake(tid);
         }
     }
-
-    /// Wakes at most `count` waiting threads; returns how many were woken.
-    #[allow(dead_code)] // For exclusive waits (EPOLLEXCLUSIVE, pipes), coming with the file layer.
-    pub fn wake(&self, count: usize) -> usize {
-        let mut waiters = self.waiters.lock();
-        let count = count.min(waiters.len());
-        let woken: Vec<Tid> = waiters.drain(..count).collect();
-        drop(waiters);
-        for &tid in &woken {
-            scheduler::wake(tid);
-        }
-        woken.len()
-    }
 }
 
 /// Sleeps until `deadline` on the monotonic clock; `ERESTARTSYS` if a signal comes first.
