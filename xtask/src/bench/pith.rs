@@ -44,12 +44,22 @@ impl Pith {
 
     /// `pith build PROGRAM -o IMAGE`; the error is pith's message.
     pub fn build(&self, program: &Path, image: &Path) -> Result<(), String> {
-        let output = self
-            .command()
-            .arg("build")
-            .arg(program)
-            .arg("-o")
-            .arg(image)
+        self.build_with_args(program, image, &[])
+    }
+
+    /// `pith build PROGRAM -o IMAGE -- ARGS`; the error is pith's message.
+    pub fn build_with_args(
+        &self,
+        program: &Path,
+        image: &Path,
+        args: &[&str],
+    ) -> Result<(), String> {
+        let mut command = self.command();
+        command.arg("build").arg(program).arg("-o").arg(image);
+        if !args.is_empty() {
+            command.arg("--").args(args);
+        }
+        let output = command
             .output()
             .map_err(|error| format!("cannot run {}: {error}", self.binary.display()))?;
         if output.status.success() {

@@ -5,14 +5,7 @@ use super::super::report::{Report, Row, Side, Unit};
 use super::super::Bench;
 
 pub fn measure(bench: &Bench, report: &mut Report) {
-    let pending = [
-        ("net-throughput", "network throughput", "networking"),
-        (
-            "interp-startup",
-            "interpreter startup (python3)",
-            "dynamic linking",
-        ),
-    ];
+    let pending = [("net-throughput", "network throughput", "networking")];
     for (id, title, feature) in pending {
         if bench.options.wants(id) {
             let mut row = Row::new(id, title, Unit::Milliseconds, bench.accel.as_str());

@@ -1,6 +1,7 @@
 //! The groups of rows, each measured by its own module, in the order of the table.
 
 mod boot;
+mod interpreter;
 mod later;
 mod memory;
 mod micro;
@@ -19,6 +20,7 @@ pub fn measure_all(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
     size::measure(bench, report)?;
     micro::measure(bench, report)?;
     later::measure(bench, report);
+    interpreter::measure(bench, report)?;
     Ok(())
 }
 
