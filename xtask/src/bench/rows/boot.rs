@@ -9,7 +9,7 @@ use super::super::linux::{self, LinuxProgram};
 use super::super::pith::{self, RunOptions};
 use super::super::report::{Report, Row, Side, Unit};
 use super::super::Bench;
-use super::{field, millis, why, HELLO_MARKER};
+use super::{field, millis, wall_time, why, HELLO_MARKER};
 
 /// The same memory on both sides: what Debian's kernel needs to boot comfortably.
 const MEMORY_MIB: u32 = 128;
@@ -127,10 +127,7 @@ fn pith_total(bench: &Bench, side: &mut Side) -> anyhow::Result<()> {
     let timed = bench
         .pith
         .run(&bench.guests.hello, &options, HELLO_MARKER, TIMEOUT)?;
-    side.record(match timed.failure("pith run") {
-        None => Ok(millis(timed.wall)),
-        Some(_) => Err(why(&timed, "pith run")),
-    });
+    side.record(wall_time(&timed, "pith run"));
     Ok(())
 }
 

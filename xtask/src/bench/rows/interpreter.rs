@@ -12,7 +12,7 @@ use super::super::linux::{self, LinuxProgram};
 use super::super::pith::RunOptions;
 use super::super::report::{Report, Row, Side, Unit};
 use super::super::Bench;
-use super::{millis, why};
+use super::wall_time;
 
 const ID: &str = "interp-startup";
 const PYTHON: &str = "/usr/bin/python3";
@@ -65,10 +65,7 @@ fn pith_run(bench: &Bench, image: &Result<PathBuf, String>, side: &mut Side) -> 
         ..RunOptions::default()
     };
     let timed = bench.pith.run(image, &options, MARKER, TIMEOUT)?;
-    side.record(match timed.failure("pith run") {
-        None => Ok(millis(timed.wall)),
-        Some(_) => Err(why(&timed, "pith run")),
-    });
+    side.record(wall_time(&timed, "pith run"));
     Ok(())
 }
 
@@ -85,10 +82,7 @@ fn linux_run(
         }
     };
     let timed = vm.run(initramfs, MEMORY_MIB, MARKER, TIMEOUT)?;
-    side.record(match timed.failure("Linux VM") {
-        None => Ok(millis(timed.wall)),
-        Some(_) => Err(why(&timed, "Linux VM")),
-    });
+    side.record(wall_time(&timed, "Linux VM"));
     Ok(())
 }
 

@@ -41,6 +41,14 @@ fn why(timed: &Timed, what: &str) -> String {
     shorten(&reason, 100)
 }
 
+/// The wall time of a run that worked, or why it did not.
+fn wall_time(timed: &Timed, what: &str) -> Result<f64, String> {
+    match timed.failure(what) {
+        None => Ok(millis(timed.wall)),
+        Some(_) => Err(why(timed, what)),
+    }
+}
+
 fn millis(duration: std::time::Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
