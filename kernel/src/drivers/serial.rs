@@ -71,14 +71,14 @@ impl Uart {
         }
     }
 
-    /// Waits for a received byte.
+    /// Waits for a received byte. Only used for the rest of a control frame whose first
+    /// byte has arrived: the host sends frames whole, so the wait is microseconds, and
+    /// waiting for input as such sleeps on the UART's interrupt (`console.rs`).
     pub fn read_byte(&self) -> u8 {
         loop {
             if let Some(byte) = self.try_read_byte() {
                 return byte;
             }
-            // TODO: sleep on the UART's interrupt once the kernel has interrupt routing;
-            // with one thread nothing else could run meanwhile anyway.
             core::hint::spin_loop();
         }
     }

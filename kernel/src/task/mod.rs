@@ -9,8 +9,6 @@ pub mod thread;
 pub mod timer;
 pub mod wait;
 
-use core::sync::atomic::{AtomicU64, Ordering};
-
 use crate::arch::trap::TrapFrame;
 use crate::drivers::console::{finish, Outcome};
 use crate::mm::user::{read_user, write_user};
@@ -64,12 +62,9 @@ pub fn spawn_thread(
     Ok(tid as u64)
 }
 
-/// The status of the last thread to call `exit`, used if the process ends that way.
-static LAST_EXIT_STATUS: AtomicU64 = AtomicU64::new(0);
-
-/// `exit`: ends the calling thread; the process ends with its last thread.
+/// `exit`: ends the calling thread; the process ends with its last thread, whose status
+/// becomes the process's.
 pub fn exit_thread(status: u64) -> ! {
-    LAST_EXIT_STATUS.store(status, Ordering::Relaxed);
     let (tid, clear_child_tid, robust_list) =
         scheduler::with_current(|thread| (thread.tid, thread.clear_child_tid, thread.robust_list));
     release_robust_futexes(tid, robust_list);
