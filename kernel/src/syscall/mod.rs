@@ -254,7 +254,8 @@ pub fn dispatch(frame: &mut TrapFrame) {
     if traced && !trace::returns(number) {
         trace::print(number, &args, None);
     }
-    let start = crate::arch::cpu::rdtsc();
+    // Only a summary needs the time: no TSC reads on the hot path otherwise.
+    let start = summary::enabled().then(crate::arch::cpu::rdtsc);
     let result = match handler {
         Some(handler) => handler(frame, args),
         None => {
@@ -262,7 +263,7 @@ pub fn dispatch(frame: &mut TrapFrame) {
             Err(Errno::ENOSYS)
         }
     };
-    if summary::enabled() {
+    if let Some(start) = start {
         summary::record(number, result, crate::arch::cpu::rdtsc() - start);
     }
     if traced {
