@@ -12,8 +12,8 @@ use crate::fs::epoll::{Epoll, EPOLLEXCLUSIVE, EXCLUSIVE_ALLOWED};
 use crate::fs::fd_table;
 use crate::fs::open_flags::OpenFlags;
 use crate::fs::poll::{wait, Look};
-use crate::mm::user::{copy_from_user, copy_to_user, read_user};
-use crate::time::{monotonic_ns, NANOS_PER_SECOND};
+use crate::mm::user::{copy_from_user, copy_to_user};
+use crate::time::monotonic_ns;
 
 const EPOLL_CLOEXEC: u64 = OpenFlags::O_CLOEXEC as u64;
 const EPOLL_CTL_ADD: u64 = 1;
@@ -161,15 +161,7 @@ pub fn epoll_pwait2(_: &mut TrapFrame, args: Args) -> SysResult {
     let timeout = if timeout == 0 {
         None
     } else {
-        let [seconds, nanos]: [i64; 2] = read_user(timeout)?;
-        if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
-            return Err(Errno::EINVAL);
-        }
-        Some(
-            (seconds as u64)
-                .saturating_mul(NANOS_PER_SECOND)
-                .saturating_add(nanos as u64),
-        )
+        Some(super::time::read_timespec(timeout)?)
     };
     wait_events(epfd, events, max, timeout)
 }

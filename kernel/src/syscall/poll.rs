@@ -90,15 +90,7 @@ fn read_timespec(address: u64) -> Result<Option<u64>, Errno> {
     if address == 0 {
         return Ok(None);
     }
-    let [seconds, nanos]: [i64; 2] = read_user(address)?;
-    if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
-        return Err(Errno::EINVAL);
-    }
-    Ok(Some(
-        (seconds as u64)
-            .saturating_mul(NANOS_PER_SECOND)
-            .saturating_add(nanos as u64),
-    ))
+    super::time::read_timespec(address).map(Some)
 }
 
 /// Signal masks must have the kernel's size (8 bytes).

@@ -48,15 +48,19 @@ pub fn timespec(nanos: u64) -> [i64; 2] {
     ]
 }
 
-/// Reads a `struct timespec`, rejecting negative or out-of-range fields.
-pub fn read_timespec(address: u64) -> Result<u64, Errno> {
-    let [seconds, nanos]: [i64; 2] = read_user(address)?;
+/// A `struct timespec` in nanoseconds; `EINVAL` for negative or out-of-range fields.
+pub fn timespec_nanos([seconds, nanos]: [i64; 2]) -> Result<u64, Errno> {
     if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
         return Err(Errno::EINVAL);
     }
     Ok((seconds as u64)
         .saturating_mul(NANOS_PER_SECOND)
         .saturating_add(nanos as u64))
+}
+
+/// Reads a `struct timespec` from the application, in nanoseconds.
+pub fn read_timespec(address: u64) -> Result<u64, Errno> {
+    timespec_nanos(read_user(address)?)
 }
 
 pub fn clock_gettime(_: &mut TrapFrame, args: Args) -> SysResult {

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use spin::Mutex;
 
 use super::errno::{Errno, SysResult};
-use super::time::{now, timespec, CLOCK_MONOTONIC, CLOCK_REALTIME};
+use super::time::{now, timespec, timespec_nanos, CLOCK_MONOTONIC, CLOCK_REALTIME};
 use super::Args;
 use crate::arch::trap::TrapFrame;
 use crate::mm::user::{read_user, write_user};
@@ -257,13 +257,7 @@ pub fn timer_settime(_: &mut TrapFrame, args: Args) -> SysResult {
     let [id, flags, new, old, ..] = args;
     let index = slot(id)?;
     let [interval, value]: [[i64; 2]; 2] = read_user(new)?;
-    let to_ns = |[seconds, nanos]: [i64; 2]| {
-        if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
-            return Err(Errno::EINVAL);
-        }
-        Ok(seconds as u64 * NANOS_PER_SECOND + nanos as u64)
-    };
-    let (interval, value) = (to_ns(interval)?, to_ns(value)?);
+    let (interval, value) = (timespec_nanos(interval)?, timespec_nanos(value)?);
     let deadline = (value > 0).then(|| {
         if flags & TIMER_ABSTIME != 0 {
             value

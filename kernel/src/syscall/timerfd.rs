@@ -49,15 +49,6 @@ fn timer(fd: u64) -> Result<alloc::sync::Arc<FileDescription>, Errno> {
     Ok(description)
 }
 
-fn nanos([seconds, nanos]: [i64; 2]) -> Result<u64, Errno> {
-    if seconds < 0 || !(0..NANOS_PER_SECOND as i64).contains(&nanos) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((seconds as u64)
-        .saturating_mul(NANOS_PER_SECOND)
-        .saturating_add(nanos as u64))
-}
-
 /// `struct itimerspec`: interval, then value.
 fn itimerspec(setting: Setting) -> [i64; 4] {
     let split = |value: u64| {
@@ -79,8 +70,8 @@ pub fn timerfd_settime(_: &mut TrapFrame, args: Args) -> SysResult {
     let description = timer(fd)?;
     let [interval_seconds, interval_nanos, value_seconds, value_nanos]: [i64; 4] = read_user(new)?;
     let setting = Setting {
-        interval: nanos([interval_seconds, interval_nanos])?,
-        value: nanos([value_seconds, value_nanos])?,
+        interval: super::time::timespec_nanos([interval_seconds, interval_nanos])?,
+        value: super::time::timespec_nanos([value_seconds, value_nanos])?,
     };
     let Some(timer) = description.file.as_any().downcast_ref::<TimerFd>() else {
         return Err(Errno::EINVAL);
