@@ -9,11 +9,11 @@ use crate::fs::fd_table;
 use crate::fs::open_flags::OpenFlags;
 use crate::fs::signalfd::SignalFd;
 use crate::mm::user::read_user;
+// SIGKILL and SIGSTOP cannot be caught, so a mask silently drops them.
+use crate::task::signal::UNBLOCKABLE;
 
 const SFD_NONBLOCK: u64 = OpenFlags::O_NONBLOCK as u64;
 const SFD_CLOEXEC: u64 = OpenFlags::O_CLOEXEC as u64;
-/// SIGKILL and SIGSTOP cannot be caught, so a mask silently drops them.
-const UNCATCHABLE: u64 = (1 << 8) | (1 << 18);
 
 pub fn signalfd(frame: &mut TrapFrame, args: Args) -> SysResult {
     signalfd4(frame, [args[0], args[1], args[2], 0, 0, 0])
@@ -24,7 +24,7 @@ pub fn signalfd4(_: &mut TrapFrame, args: Args) -> SysResult {
     if size != 8 || flags & !(SFD_NONBLOCK | SFD_CLOEXEC) != 0 {
         return Err(Errno::EINVAL);
     }
-    let mask = read_user::<u64>(mask_address)? & !UNCATCHABLE;
+    let mask = read_user::<u64>(mask_address)? & !UNBLOCKABLE;
     if fd as i32 != -1 {
         let description = fd_table::get(fd as u32 as u64)?;
         let existing = description
