@@ -13,6 +13,9 @@ mod fs;
 mod loader;
 mod logger;
 mod mm;
+// Parts of the socket layer are used only once the internet families land.
+#[allow(dead_code)]
+mod net;
 mod panic;
 mod random;
 mod syscall;
@@ -57,6 +60,7 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
         .unwrap_or_else(|error| boot_failure(format_args!("{error}")));
     let options = boot::cmdline::Options::parse(boot.cmdline());
     logger::init(options.log_level);
+    log::info!("command line: {}", boot.cmdline());
 
     arch::gdt::init();
     arch::idt::init();

@@ -144,6 +144,11 @@ pub trait File: AsAny {
         Err(Errno::ENODEV)
     }
 
+    /// The socket operations, if the file is a socket.
+    fn socket(&self) -> Option<&dyn crate::net::socket::Socket> {
+        None
+    }
+
     /// The size `SEEK_END` counts from.
     fn size(&self) -> u64 {
         self.stat().size

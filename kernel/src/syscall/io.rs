@@ -34,7 +34,7 @@ pub fn write(_: &mut TrapFrame, args: Args) -> SysResult {
 }
 
 /// The `struct iovec` array at `address`, as a buffer.
-fn iovec_buffer(address: u64, count: u64) -> Result<Buffer<'static>, Errno> {
+pub(super) fn iovec_buffer(address: u64, count: u64) -> Result<Buffer<'static>, Errno> {
     if count > MAX_IOVECS {
         return Err(Errno::EINVAL);
     }
