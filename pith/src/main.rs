@@ -12,6 +12,7 @@ mod kernel;
 mod launcher;
 mod logging;
 mod manifest;
+mod network;
 mod pack;
 mod session;
 

@@ -19,6 +19,7 @@ use crate::console::{self, Console, Event, HostPorts};
 use crate::diagnostics::backtrace::{self, SymbolFiles};
 use crate::diagnostics::crash::Crash;
 use crate::frame::GuestExit;
+use crate::launcher::network;
 use crate::launcher::qemu::{self, InheritedFds, VmConfig};
 
 /// pith's exit status when pith or the VM, rather than the program, failed.
@@ -72,7 +73,11 @@ pub fn run(
         backtrace::print(crash, symbols);
     }
     let stderr = stderr.join().unwrap_or_default();
-    Ok(exit_code(&outcome, &stderr))
+    let network_failure = config
+        .network
+        .as_ref()
+        .and_then(|device| network::explain_failure(device, &String::from_utf8_lossy(&stderr)));
+    Ok(exit_code(&outcome, &stderr, network_failure))
 }
 
 /// One socket pair per serial port: pith's ends, and QEMU's. (`main` made sure that none of
@@ -158,8 +163,9 @@ fn wait(events: &Receiver<Event>, child: &mut Child) -> io::Result<Outcome> {
     })
 }
 
-/// pith's exit status for `outcome`, saying on standard error why the VM failed if it did.
-fn exit_code(outcome: &Outcome, qemu_stderr: &[u8]) -> u8 {
+/// pith's exit status for `outcome`, saying on standard error why the VM failed if it did:
+/// QEMU's words, and `network_failure` if QEMU could not attach the network.
+fn exit_code(outcome: &Outcome, qemu_stderr: &[u8], network_failure: Option<String>) -> u8 {
     let failed = outcome.stopped_by.is_none()
         && matches!(outcome.exit, None | Some(GuestExit::KernelFailed));
     if failed || log::log_enabled!(log::Level::Debug) {
@@ -176,10 +182,13 @@ fn exit_code(outcome: &Outcome, qemu_stderr: &[u8]) -> u8 {
         }
         Some(exit) => exit.exit_code(),
         None => {
-            eprintln!(
-                "pith: the VM stopped without reporting an exit status (QEMU: {})",
-                outcome.qemu
-            );
+            match network_failure {
+                Some(message) => eprintln!("pith: {message}"),
+                None => eprintln!(
+                    "pith: the VM stopped without reporting an exit status (QEMU: {})",
+                    outcome.qemu
+                ),
+            }
             PITH_FAILURE
         }
     }
@@ -202,21 +211,25 @@ mod tests {
     #[test]
     fn exit_codes() {
         assert_eq!(
-            exit_code(&outcome(Some(GuestExit::Exited(3)), None), b""),
+            exit_code(&outcome(Some(GuestExit::Exited(3)), None), b"", None),
             3
         );
         assert_eq!(
-            exit_code(&outcome(Some(GuestExit::Signaled(11)), None), b""),
+            exit_code(&outcome(Some(GuestExit::Signaled(11)), None), b"", None),
             139
         );
         assert_eq!(
-            exit_code(&outcome(Some(GuestExit::KernelFailed), None), b""),
+            exit_code(&outcome(Some(GuestExit::KernelFailed), None), b"", None),
             125
         );
-        assert_eq!(exit_code(&outcome(None, None), b""), 125);
-        assert_eq!(exit_code(&outcome(None, Some(SIGINT)), b""), 130);
+        assert_eq!(exit_code(&outcome(None, None), b"", None), 125);
+        assert_eq!(exit_code(&outcome(None, Some(SIGINT)), b"", None), 130);
         assert_eq!(
-            exit_code(&outcome(Some(GuestExit::Exited(0)), Some(SIGPIPE)), b""),
+            exit_code(
+                &outcome(Some(GuestExit::Exited(0)), Some(SIGPIPE)),
+                b"",
+                None
+            ),
             141
         );
     }

@@ -189,7 +189,19 @@ fn help_lists_the_commands_and_options() {
     let outcome = pith(["run", "--help"]).run();
     outcome.assert_status(0);
     let help = outcome.stdout_text();
-    for option in ["--env", "--memory", "--accel", "--verbose", "--log-level"] {
+    let options = [
+        "--env",
+        "--memory",
+        "--accel",
+        "--verbose",
+        "--log-level",
+        "--publish",
+        "--net",
+        "--ip",
+        "--gateway",
+        "--dns",
+    ];
+    for option in options {
         assert!(
             help.contains(option),
             "run --help lacks {option}\n{outcome}"

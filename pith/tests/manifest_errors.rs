@@ -56,7 +56,7 @@ fn unknown_key_lists_the_known_ones() {
         &format!(
             "{path}, line 3, key `environment`: unknown key `environment`; the keys are \
              `program`, `args`, `env`, `workdir`, `files`, `exclude`, `libraries`, `runtime`, \
-             `locales`, `read_only_root`, `memory` (see docs/manifest.md for every key)"
+             `locales`, `read_only_root`, `memory`, `network` (see docs/manifest.md for every key)"
         ),
     );
 }
@@ -84,6 +84,19 @@ fn wrong_value_names_the_key() {
         &format!(
             "{path}, line 7, key `files[0].guest`: `srv/data` is not an absolute guest path: \
              start it with / (see docs/manifest.md for every key)"
+        ),
+    );
+}
+
+#[test]
+fn wrong_network_value_names_the_key() {
+    let text = "program = \"app\"\n\n[network]\npublish = [\n  \"8080:80\",\n  \"8080:http\",\n]\n";
+    let (outcome, path) = with_manifest("wrong_network_value_names_the_key", "run", text);
+    assert_refused(
+        &outcome,
+        &format!(
+            "{path}, line 6, key `network.publish[1]`: `http` is not a port: ports are numbers \
+             from 1 to 65535 (see docs/manifest.md for every key)"
         ),
     );
 }

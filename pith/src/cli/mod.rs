@@ -1,6 +1,7 @@
 //! The command line: `pith run` and `pith build`, parsed with clap.
 
 // The kernel's generated table, shared so that both sides know the same names.
+mod network;
 #[path = "../../../kernel/src/syscall/names.rs"]
 mod syscall_names;
 mod trace;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use network::NetworkOptions;
 pub use trace::TraceFilter;
 pub use values::{EnvVar, MemorySize};
 
@@ -56,6 +58,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub vm: VmOptions,
+
+    #[command(flatten)]
+    pub network: NetworkOptions,
 
     #[command(flatten)]
     pub diagnostics: DiagnosticOptions,
@@ -219,6 +224,7 @@ impl LogLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::{NetMode, NetworkRequest};
     use clap::CommandFactory;
 
     #[test]
@@ -332,6 +338,63 @@ mod tests {
         assert!(options.is_set());
         assert!(Cli::try_parse_from(["pith", "run", "-w", "srv", "./p"]).is_err());
         assert!(Cli::try_parse_from(["pith", "run", "--file", ":/x", "./p"]).is_err());
+    }
+
+    #[test]
+    fn network_options() {
+        let cli = Cli::try_parse_from([
+            "pith",
+            "run",
+            "-p",
+            "8080:80",
+            "--publish",
+            "53/udp",
+            "--net",
+            "tap:tap0",
+            "--ip",
+            "10.0.0.2/24",
+            "--gateway",
+            "10.0.0.1",
+            "--dns",
+            "1.1.1.1",
+            "--dns",
+            "9.9.9.9",
+            "./p",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("expected run");
+        };
+        let request = run.network.request();
+        let ports: Vec<String> = request.publish.iter().map(ToString::to_string).collect();
+        assert_eq!(ports, ["8080:80/tcp", "53:53/udp"]);
+        assert_eq!(request.mode, Some(NetMode::Tap("tap0".into())));
+        assert_eq!(request.address.unwrap().to_string(), "10.0.0.2/24");
+        assert_eq!(request.gateway.unwrap().to_string(), "10.0.0.1");
+        assert_eq!(request.dns.len(), 2);
+
+        let cli = Cli::try_parse_from(["pith", "run", "./p"]).unwrap();
+        let Command::Run(run) = cli.command else {
+            panic!("expected run");
+        };
+        assert_eq!(run.network.request(), NetworkRequest::default());
+    }
+
+    #[test]
+    fn bad_network_values_are_rejected() {
+        for args in [
+            ["-p", "8080:"],
+            ["-p", "0"],
+            ["-p", "80/sctp"],
+            ["--net", "bridge"],
+            ["--ip", "10.0.0.2"],
+            ["--gateway", "::1"],
+            ["--dns", "one.one.one.one"],
+        ] {
+            let line = ["pith", "run", args[0], args[1], "./p"];
+            assert!(Cli::try_parse_from(line).is_err(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from(["pith", "build", "-p", "80", "./p", "-o", "x"]).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 
 use crate::cli::{MemorySize, ProgramOptions};
 use crate::elf;
-use crate::manifest::{self, AppManifest, FileEntry};
+use crate::manifest::{self, AppManifest, FileEntry, NetworkTable};
 use crate::pack::{self, AppSpec, FileMapping, MappingKind, Plan};
 
 /// Guest memory when neither `-m` nor Pith.toml gives it, for small images.
@@ -22,6 +22,8 @@ pub struct App {
     pub spec: AppSpec,
     /// Pith.toml's `memory`, which `-m` overrides.
     pub memory: Option<MemorySize>,
+    /// Pith.toml's `[network]`, which the network options override.
+    pub network: NetworkTable,
 }
 
 /// Reads the application at `target` and applies `options` over its manifest.
@@ -39,6 +41,7 @@ pub fn load(target: &Path, options: &ProgramOptions) -> anyhow::Result<App> {
                 ..AppSpec::default()
             },
             memory: None,
+            network: NetworkTable::default(),
         },
     };
     apply(&mut app.spec, options);
@@ -107,6 +110,7 @@ fn from_manifest(manifest: AppManifest, base: &Path) -> App {
     App {
         spec,
         memory: manifest.memory,
+        network: manifest.network,
     }
 }
 

@@ -32,5 +32,8 @@ pub fn build(args: BuildArgs) -> anyhow::Result<()> {
     if app.memory.is_some() {
         log::info!("memory in Pith.toml is a run option: it is not stored in the image");
     }
+    if app.network.is_set() {
+        log::info!("[network] in Pith.toml is a run option: it is not stored in the image");
+    }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `pith run PROGRAM|DIR|IMAGE`: boots a built image as is, or packs a program (or the
 //! application of a directory with a Pith.toml) into a temporary image first, and runs it in
-//! a VM.
+//! a VM, with its network's host side (passt or a tap device) ready first.
 
 use std::fs::{self, File};
 use std::io::Read;
@@ -19,8 +19,11 @@ use crate::kernel;
 use crate::launcher::accel::{self, HostFacts};
 use crate::launcher::qemu::{self, VmConfig};
 use crate::launcher::tsc;
+use crate::network::NetworkRequest;
 use crate::pack;
 use crate::session;
+
+mod network;
 
 /// Enough of a file to recognize an image by its first entry.
 const IMAGE_PROBE_LEN: u64 = 4096;
@@ -32,31 +35,49 @@ pub fn run(args: RunArgs) -> anyhow::Result<u8> {
         .tempdir()
         .context("cannot create a temporary directory")?;
 
-    let (image, program, app_memory) = prepare_image(&args, scratch.path())?;
+    let prepared = prepare_image(&args, scratch.path())?;
+    let image = prepared.image;
     let image_size = fs::metadata(&image)
         .with_context(|| format!("cannot read {}", image.display()))?
         .len();
-    let memory = app::memory(args.vm.memory.or(app_memory), image_size);
+    let memory = app::memory(args.vm.memory.or(prepared.memory), image_size);
     check_fits(image_size, memory)?;
     let kernel = kernel::file(scratch.path())?;
     let choice = accel::choose(args.vm.accel, &HostFacts::probe())?;
     log::info!("accelerator: {choice}");
     let qemu = qemu::find()?;
+    let network = network::choose(prepared.network, &args.network)?;
 
-    let symbols = SymbolFiles { kernel, program };
+    let symbols = SymbolFiles {
+        kernel,
+        program: prepared.program,
+    };
     let gdb = match args.diagnostics.gdb {
         Some(port) => Some(start_gdb_stub(port, &symbols)?),
         None => None,
     };
 
+    let mut cmdline = kernel_cmdline(args.vm.log_level.as_str(), &args.diagnostics);
+    let host_network = match &network {
+        Some(network) => Some(network::start(
+            network,
+            &mut cmdline,
+            &image,
+            prepared.generated_resolv_conf,
+        )?),
+        None => None,
+    };
     let config = VmConfig {
         kernel: symbols.kernel.clone(),
         image,
         memory,
         accelerator: choice.accelerator,
-        cmdline: kernel_cmdline(args.vm.log_level.as_str(), &args.diagnostics),
+        cmdline,
+        network: host_network.as_ref().map(|host| host.device.clone()),
     };
     let code = session::run(&qemu, &config, gdb, &symbols)?;
+    // The VM has ended: stop passt before its socket's directory goes.
+    drop(host_network);
     scratch
         .close()
         .context("cannot remove pith's temporary directory")?;
@@ -111,12 +132,23 @@ fn start_gdb_stub(port: u16, symbols: &SymbolFiles) -> anyhow::Result<TcpListene
     Ok(listener)
 }
 
-/// The image to boot (the target itself if it is one, else a new one in `scratch`), and
-/// where the program's ELF file is, and the memory the application's manifest asks for.
-fn prepare_image(
-    args: &RunArgs,
-    scratch: &Path,
-) -> anyhow::Result<(PathBuf, ProgramFile, Option<MemorySize>)> {
+/// The image to boot and what the run needs to know about it.
+struct Prepared {
+    /// The target itself if it is an image, else a new one in pith's scratch directory.
+    image: PathBuf,
+    /// Where the program's ELF file is, for symbols.
+    program: ProgramFile,
+    /// The memory the application's manifest asks for.
+    memory: Option<MemorySize>,
+    /// The manifest's `[network]`.
+    network: NetworkRequest,
+    /// Whether the image's /etc/resolv.conf is pith's; `None` for a built image, which is
+    /// only read if the answer is needed.
+    generated_resolv_conf: Option<bool>,
+}
+
+/// Packs the target into an image in `scratch`, unless it is a built image already.
+fn prepare_image(args: &RunArgs, scratch: &Path) -> anyhow::Result<Prepared> {
     let target = &args.target;
     if is_image(target) {
         if args.program.is_set() {
@@ -127,8 +159,13 @@ fn prepare_image(
             );
         }
         log::info!("image: {} (built)", target.display());
-        let program = ProgramFile::in_image(target, scratch);
-        return Ok((target.clone(), program, None));
+        return Ok(Prepared {
+            image: target.clone(),
+            program: ProgramFile::in_image(target, scratch),
+            memory: None,
+            network: NetworkRequest::default(),
+            generated_resolv_conf: None,
+        });
     }
 
     let app = app::load(target, &args.program)?;
@@ -140,7 +177,13 @@ fn prepare_image(
         image.display(),
         plan.tree.len()
     );
-    Ok((image, ProgramFile::host(&app.spec.program), app.memory))
+    Ok(Prepared {
+        image,
+        program: ProgramFile::host(&app.spec.program),
+        memory: app.memory,
+        network: app.network.request(),
+        generated_resolv_conf: Some(plan.generated_resolv_conf()),
+    })
 }
 
 /// QEMU loads the whole image into guest memory, where it stays: refuse what cannot fit,

@@ -1,19 +1,22 @@
-//! Starts QEMU's `microvm` machine with the kernel, the image as its boot module, and the
-//! three serial ports of docs/host-protocol.md, each an inherited socket.
+//! Starts QEMU's `microvm` machine with the kernel, the image as its boot module, the
+//! three serial ports of docs/host-protocol.md, each an inherited socket, and a virtio-net
+//! device when the VM has a network.
 
 use std::env;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use rustix::io::FdFlags;
-use rustix::process::{Pid, Signal};
+use rustix::process::Pid;
 use thiserror::Error;
 
 use super::accel::Accelerator;
+use super::{die_with_parent, find_on_path};
 use crate::cli::MemorySize;
 
 const QEMU_BINARY: &str = "qemu-system-x86_64";
@@ -53,13 +56,7 @@ pub fn find() -> Result<PathBuf, QemuError> {
             Err(QemuError::BadOverride(path))
         };
     }
-    find_on_path(env::var_os("PATH").as_deref()).ok_or(QemuError::NotInstalled)
-}
-
-fn find_on_path(path: Option<&OsStr>) -> Option<PathBuf> {
-    env::split_paths(path?)
-        .map(|dir| dir.join(QEMU_BINARY))
-        .find(|candidate| candidate.is_file())
+    find_on_path(QEMU_BINARY, env::var_os("PATH").as_deref()).ok_or(QemuError::NotInstalled)
 }
 
 /// What the VM is made of.
@@ -71,6 +68,34 @@ pub struct VmConfig {
     pub accelerator: Accelerator,
     /// The PVH kernel command line (docs/host-protocol.md, "Kernel command line").
     pub cmdline: String,
+    /// Where the VM's network device leads, if it has one.
+    pub network: Option<NetDevice>,
+}
+
+/// The host end of the VM's virtio-net device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetDevice {
+    /// passt's Unix socket, which QEMU connects to.
+    Passt { socket: PathBuf },
+    /// The host's tap device of this name.
+    Tap { name: String },
+}
+
+impl NetDevice {
+    /// The `-netdev` option's value, with id `net0`.
+    fn netdev(&self) -> OsString {
+        let mut value = OsString::new();
+        match self {
+            NetDevice::Passt { socket } => {
+                value.push("stream,id=net0,server=off,addr.type=unix,addr.path=");
+                value.push(escape_commas(socket.as_os_str()));
+            }
+            NetDevice::Tap { name } => {
+                value.push(format!("tap,id=net0,ifname={name},script=no,downscript=no"));
+            }
+        }
+        value
+    }
 }
 
 /// The descriptors QEMU inherits, by number.
@@ -82,12 +107,26 @@ pub struct InheritedFds {
     pub gdb: Option<i32>,
 }
 
+/// `text` as one value of a QEMU option, where a comma would start the next: doubled.
+fn escape_commas(text: &OsStr) -> OsString {
+    let mut escaped = Vec::new();
+    for &byte in text.as_bytes() {
+        escaped.push(byte);
+        if byte == b',' {
+            escaped.push(b',');
+        }
+    }
+    OsString::from_vec(escaped)
+}
+
 /// QEMU's arguments, with the serial ports and the GDB stub on the sockets `fds` names.
 /// `microvm` boots the PVH kernel straight from qboot in milliseconds; its own serial port is
-/// turned off so that the three ports sit at the standard bases.
+/// turned off so that the three ports sit at the standard bases. Without ACPI, `microvm`
+/// appends a `virtio_mmio.device=SIZE@BASE:IRQ` word per virtio-mmio transport to the kernel
+/// command line, which is how the kernel finds the network device.
 pub fn arguments(config: &VmConfig, fds: InheritedFds) -> Vec<OsString> {
     let machine = format!(
-        "microvm,accel={},rtc=on,pit=on,pic=on,isa-serial=off",
+        "microvm,accel={},acpi=off,rtc=on,pit=on,pic=on,isa-serial=off",
         config.accelerator.as_str()
     );
     let mut args: Vec<OsString> = Vec::new();
@@ -109,6 +148,11 @@ pub fn arguments(config: &VmConfig, fds: InheritedFds) -> Vec<OsString> {
     }
     // The kernel ends the VM by writing its exit status here.
     push(&["-device", "isa-debug-exit,iobase=0xf4,iosize=4"].map(OsStr::new));
+
+    if let Some(device) = &config.network {
+        push(&["-netdev".as_ref(), device.netdev().as_ref()]);
+        push(&["-device", "virtio-net-device,netdev=net0"].map(OsStr::new));
+    }
 
     if let Some(fd) = fds.gdb {
         // QEMU accepts gdb on pith's listening socket; -S holds the CPU until gdb continues.
@@ -154,12 +198,7 @@ fn prepare_child(inherited: &[OwnedFd], parent: Pid) -> io::Result<()> {
     for fd in inherited {
         rustix::io::fcntl_setfd(fd, FdFlags::empty())?;
     }
-    rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
-    // pith may have died before the line above took effect.
-    if rustix::process::getppid() != Some(parent) {
-        return Err(io::Error::other("pith exited while starting QEMU"));
-    }
-    Ok(())
+    die_with_parent(parent)
 }
 
 /// The descriptor numbers of the serial sockets, for [`arguments`].
@@ -197,6 +236,7 @@ mod tests {
             memory: MemorySize::parse("64M").unwrap(),
             accelerator: Accelerator::Tcg,
             cmdline: "log=warn".to_owned(),
+            network: None,
         }
     }
 
@@ -211,7 +251,7 @@ mod tests {
         assert_eq!(
             line,
             "qemu-system-x86_64 \
-             -M microvm,accel=tcg,rtc=on,pit=on,pic=on,isa-serial=off -cpu max -m 64M \
+             -M microvm,accel=tcg,acpi=off,rtc=on,pit=on,pic=on,isa-serial=off -cpu max -m 64M \
              -nodefaults -no-user-config -nographic -no-reboot -display none \
              -kernel /cache/kernel -initrd /tmp/app.img -append log=warn \
              -chardev socket,id=com1,fd=5 -device isa-serial,chardev=com1,iobase=0x3f8,irq=4 \
@@ -234,7 +274,7 @@ mod tests {
         let args = arguments(&config, fds);
         assert_eq!(
             args[1],
-            "microvm,accel=kvm,rtc=on,pit=on,pic=on,isa-serial=off"
+            "microvm,accel=kvm,acpi=off,rtc=on,pit=on,pic=on,isa-serial=off"
         );
         assert_eq!(args[3], "host,-arch-capabilities");
     }
@@ -256,16 +296,48 @@ mod tests {
     }
 
     #[test]
+    fn network_devices() {
+        let fds = InheritedFds {
+            serial: [3, 4, 5],
+            gdb: None,
+        };
+        let passt = VmConfig {
+            network: Some(NetDevice::Passt {
+                socket: PathBuf::from("/tmp/pith-passt-x/passt.socket"),
+            }),
+            ..config()
+        };
+        let line = shell_words(Path::new("qemu"), &arguments(&passt, fds));
+        assert!(
+            line.ends_with(
+                "-netdev stream,id=net0,server=off,addr.type=unix,\
+                 addr.path=/tmp/pith-passt-x/passt.socket \
+                 -device virtio-net-device,netdev=net0"
+            ),
+            "{line}"
+        );
+        let tap = VmConfig {
+            network: Some(NetDevice::Tap {
+                name: "tap0".into(),
+            }),
+            ..config()
+        };
+        let line = shell_words(Path::new("qemu"), &arguments(&tap, fds));
+        assert!(
+            line.ends_with(
+                "-netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
+                 -device virtio-net-device,netdev=net0"
+            ),
+            "{line}"
+        );
+    }
+
+    #[test]
     fn quoting_for_display() {
         assert_eq!(shell_quote(OsStr::new("log=warn")), "log=warn");
         assert_eq!(shell_quote(OsStr::new("a b")), "'a b'");
         assert_eq!(shell_quote(OsStr::new("it's")), r"'it'\''s'");
         assert_eq!(shell_quote(OsStr::new("")), "''");
-    }
-
-    #[test]
-    fn path_search() {
-        assert_eq!(find_on_path(None), None);
-        assert_eq!(find_on_path(Some(OsStr::new("/nonexistent"))), None);
+        assert_eq!(escape_commas(OsStr::new("/tmp/a,b")), "/tmp/a,,b");
     }
 }

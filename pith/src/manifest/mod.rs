@@ -1,9 +1,10 @@
 //! `Pith.toml`, the application manifest: which program to run, with which arguments,
-//! environment, working directory and files, and how to run it. docs/manifest.md describes
+//! environment, working directory and files, and how to run it (memory, network). docs/manifest.md describes
 //! every key. Parsed with `toml` and `serde`; a mistake is reported with the file, line and
 //! key ([`ManifestError`]).
 
 mod error;
+mod network;
 mod values;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use crate::cli::MemorySize;
 
 pub use error::ManifestError;
+pub use network::NetworkTable;
 pub use values::{FileEntry, RuntimeChoice};
 
 /// The manifest's file name, in the application's directory.
@@ -55,6 +57,9 @@ pub struct AppManifest {
     /// Guest memory, a run option: not stored in the image.
     #[serde(default, deserialize_with = "values::memory")]
     pub memory: Option<MemorySize>,
+    /// The VM's network, a run option: not stored in the image.
+    #[serde(default)]
+    pub network: NetworkTable,
 }
 
 /// Reads and checks the manifest at `path`.

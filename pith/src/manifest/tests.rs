@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::network::NetMode;
 
 fn parse_text(text: &str) -> Result<AppManifest, ManifestError> {
     parse(text, Path::new("app/Pith.toml"))
@@ -92,7 +93,7 @@ fn unknown_keys_list_the_known_ones() {
         error("program = \"p\"\n\nargz = [\"x\"]\n"),
         "app/Pith.toml, line 3, key `argz`: unknown key `argz`; the keys are `program`, `args`, \
          `env`, `workdir`, `files`, `exclude`, `libraries`, `runtime`, `locales`, \
-         `read_only_root`, `memory` (see docs/manifest.md for every key)"
+         `read_only_root`, `memory`, `network` (see docs/manifest.md for every key)"
     );
     assert_eq!(
         error("program = \"p\"\nfiles = [{ host = \"x\", gust = \"/y\" }]\n"),
@@ -185,4 +186,85 @@ fn file_entries_split_at_the_last_colon_before_an_absolute_path() {
     let entry = FileEntry::parse("a:b").unwrap();
     assert_eq!((entry.host.as_str(), entry.guest), ("a:b", None));
     assert!(FileEntry::parse("").is_err());
+}
+
+#[test]
+fn network_table() {
+    let manifest = parse_text(
+        r#"
+program = "p"
+
+[network]
+mode = "user"
+publish = ["8080:80", "5353:53/udp", "443"]
+address = "192.168.1.20/24"
+gateway = "192.168.1.1"
+dns = ["1.1.1.1", "9.9.9.9"]
+"#,
+    )
+    .unwrap();
+    let request = manifest.network.request();
+    assert_eq!(request.mode, Some(NetMode::User));
+    let ports: Vec<String> = request.publish.iter().map(ToString::to_string).collect();
+    assert_eq!(ports, ["8080:80/tcp", "5353:53/udp", "443:443/tcp"]);
+    assert_eq!(request.address.unwrap().to_string(), "192.168.1.20/24");
+    assert_eq!(request.gateway.unwrap().to_string(), "192.168.1.1");
+    assert_eq!(request.dns.len(), 2);
+    assert!(manifest.network.is_set());
+
+    let tap = parse_text("program = \"p\"\nnetwork = { mode = \"tap:tap0\" }\n").unwrap();
+    assert_eq!(
+        tap.network.request().mode,
+        Some(NetMode::Tap("tap0".into()))
+    );
+    assert!(!parse_text("program = \"p\"\n").unwrap().network.is_set());
+}
+
+#[test]
+fn network_mistakes_name_the_line_and_key() {
+    let cases = [
+        (
+            "[network]\nmode = \"bridge\"",
+            "line 3, key `network.mode`: `bridge` is not a network mode: write auto, user, none \
+             or tap:NAME",
+        ),
+        (
+            "[network]\npublish = [\n  \"8080:80\",\n  \"8080:\",\n]",
+            "line 5, key `network.publish[1]`: `8080:` is not a port to publish",
+        ),
+        (
+            "[network]\npublish = [\"70000:80\"]",
+            "line 3, key `network.publish[0]`: `70000` is not a port: ports are numbers from 1 \
+             to 65535",
+        ),
+        (
+            "[network]\npublish = [8080]",
+            "line 3, key `network.publish[0]`: invalid type: integer `8080`, expected a string",
+        ),
+        (
+            "[network]\naddress = \"10.0.0.2\"",
+            "line 3, key `network.address`: `10.0.0.2` is not an IPv4 address with a prefix \
+             length",
+        ),
+        (
+            "[network]\ngateway = \"fe80::1\"",
+            "line 3, key `network.gateway`: `fe80::1` is not an IPv4 address",
+        ),
+        (
+            "[network]\ndns = [\"1.1.1.1\", \"resolver\"]",
+            "line 3, key `network.dns[1]`: `resolver` is not an IPv4 address",
+        ),
+        (
+            "[network]\nports = [\"80\"]",
+            "line 3, key `network.ports`: unknown key `ports`; the keys are `mode`, `publish`, \
+             `address`, `gateway`, `dns`",
+        ),
+    ];
+    for (table, expected) in cases {
+        let message = error(&format!("program = \"p\"\n{table}\n"));
+        assert!(
+            message.starts_with(&format!("app/Pith.toml, {expected}")),
+            "{table}: {message}"
+        );
+    }
 }

@@ -18,8 +18,16 @@ const FILE_MODE: u32 = 0o644;
 const HOSTS: &str = "127.0.0.1\tlocalhost\n\
                      ::1\tlocalhost ip6-localhost ip6-loopback\n\
                      127.0.1.1\tpith\n";
-/// resolv.conf(5): QEMU's user-mode network answers DNS at 10.0.2.3.
-const RESOLV_CONF: &str = "nameserver 10.0.2.3\n";
+/// resolv.conf(5). With a network, the kernel writes the nameservers of its DHCP lease or of
+/// `--dns` over this file (`dns=` on its command line); without one, there is nothing to ask
+/// but loopback, where a lookup fails at once rather than after a timeout.
+const RESOLV_CONF: &str = "# Written by pith. With a network, the kernel replaces this file \
+                           with the nameservers\n\
+                           # of its DHCP lease or of --dns; without one, lookups go to \
+                           loopback.\n\
+                           nameserver 127.0.0.1\n";
+/// What earlier versions of pith generated, for images built by them.
+const OLD_RESOLV_CONFS: &[&str] = &["nameserver 10.0.2.3\n"];
 /// passwd(5): root, as the program runs, with a shell that does not exist, and nobody.
 const PASSWD: &str = "root:x:0:0:root:/root:/sbin/nologin\n\
                       nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n";
@@ -47,6 +55,15 @@ const HOST_FILES: &[&str] = &[
     "/etc/services",
     "/etc/protocols",
 ];
+
+/// Whether `contents` is an /etc/resolv.conf that pith generated (now or before), which the
+/// kernel may replace with the DHCP lease's nameservers.
+pub fn is_generated_resolv_conf(contents: &[u8]) -> bool {
+    contents == RESOLV_CONF.as_bytes()
+        || OLD_RESOLV_CONFS
+            .iter()
+            .any(|old| contents == old.as_bytes())
+}
 
 /// Adds every generated file whose path the application left free.
 pub fn add(tree: &mut Tree) -> Result<(), PackError> {
@@ -110,6 +127,24 @@ mod tests {
         };
         assert!(bytes.starts_with(b"root:x:0:0:"));
         assert!(!tree.exists("/sbin/nologin"), "the shell does not exist");
+    }
+
+    #[test]
+    fn generated_resolv_conf_is_recognized() {
+        let mut tree = Tree::default();
+        add(&mut tree).unwrap();
+        let node = tree.get("/etc/resolv.conf").unwrap();
+        let NodeKind::File {
+            source: Source::Generated(bytes),
+            ..
+        } = &node.kind
+        else {
+            panic!("resolv.conf is generated: {node:?}");
+        };
+        assert!(is_generated_resolv_conf(bytes));
+        assert!(bytes.ends_with(b"\nnameserver 127.0.0.1\n"));
+        assert!(is_generated_resolv_conf(b"nameserver 10.0.2.3\n"));
+        assert!(!is_generated_resolv_conf(b"nameserver 10.0.0.1\n"));
     }
 
     #[test]

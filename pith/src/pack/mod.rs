@@ -18,6 +18,7 @@ use pith_image::Manifest;
 
 use crate::deps::{self, Exclude};
 pub use error::PackError;
+pub use etc::is_generated_resolv_conf;
 pub use spec::{AppSpec, FileMapping, MappingKind};
 use tree::{Origin, Tree};
 pub use write::write_image_file;
@@ -30,6 +31,16 @@ const DEFAULT_PATH: &[u8] = b"PATH=/usr/local/bin:/usr/bin:/bin";
 pub struct Plan {
     pub manifest: Manifest,
     pub tree: Tree,
+}
+
+impl Plan {
+    /// Whether the image's /etc/resolv.conf is the one pith generates rather than the
+    /// application's.
+    pub fn generated_resolv_conf(&self) -> bool {
+        self.tree
+            .get("/etc/resolv.conf")
+            .is_some_and(|node| node.origin == Origin::Generated)
+    }
 }
 
 /// Decides what goes into the image of `spec`, reading the host but writing nothing.

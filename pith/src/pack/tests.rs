@@ -97,7 +97,8 @@ fn user_files_and_generated_etc() {
         "the application's own file wins"
     );
     assert!(data("etc/passwd").starts_with(b"root:x:0:0:"));
-    assert_eq!(data("etc/resolv.conf"), b"nameserver 10.0.2.3\n");
+    assert!(data("etc/resolv.conf").ends_with(b"\nnameserver 127.0.0.1\n"));
+    assert!(plan(&with_hosts).unwrap().generated_resolv_conf());
 }
 
 #[test]

@@ -150,7 +150,7 @@ pub struct Tree {
 }
 
 impl Tree {
-    #[cfg(test)]
+    /// The entry at guest `path` itself, not following links.
     pub fn get(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path.trim_start_matches('/'))
     }
