@@ -13,8 +13,6 @@ mod fs;
 mod loader;
 mod logger;
 mod mm;
-// Parts of the socket layer are used only once the internet families land.
-#[allow(dead_code)]
 mod net;
 mod panic;
 mod random;
@@ -108,6 +106,8 @@ extern "C" fn kernel_entry(start_info: u64) -> ! {
     let image = fs::image::init(image_range)
         .unwrap_or_else(|error| boot_failure(format_args!("the image is invalid: {error}")));
     fs::init(image);
+    net::init(boot.cmdline());
+    net::wait_until_addressed();
     let start = loader::load(image, &features)
         .unwrap_or_else(|error| boot_failure(format_args!("{error}")));
 

@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod serial;
+pub mod virtio;
 
 /// Routes the interrupts of the devices the kernel drives.
 pub fn enable_interrupts() {
@@ -15,4 +16,5 @@ pub fn interrupt(line: u8) {
     if console::interrupt_lines().contains(&line) {
         console::interrupt();
     }
+    crate::net::interrupt(line);
 }

@@ -2,17 +2,27 @@
 //! families over smoltcp on a virtio-net device and a loopback interface.
 
 pub mod address;
+mod config;
+mod endpoint;
+mod loopback;
 pub mod options;
+mod ports;
+mod resolv;
 pub mod socket;
+pub mod stack;
+mod tcp;
+mod udp;
 pub mod unix;
 
 use alloc::sync::Arc;
 
 use address::{AF_INET, AF_INET6, AF_UNIX};
-use socket::{SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM};
+use socket::{SOCK_DGRAM, SOCK_RAW, SOCK_STREAM};
 
 use crate::fs::file::File;
 use crate::syscall::errno::Errno;
+
+pub use stack::{init, interrupt};
 
 /// `AF_NETLINK`, which glibc tries for interface addresses and does without.
 const AF_NETLINK: u16 = 16;
@@ -29,8 +39,8 @@ pub fn create(family: u16, kind: u32, protocol: u32) -> Result<Arc<dyn File>, Er
             unix::new(kind)
         }
         AF_INET | AF_INET6 => match (kind, protocol) {
-            (SOCK_STREAM, 0 | IPPROTO_TCP) => Err(Errno::EAFNOSUPPORT),
-            (SOCK_DGRAM, 0 | IPPROTO_UDP) => Err(Errno::EAFNOSUPPORT),
+            (SOCK_STREAM, 0 | IPPROTO_TCP) => Ok(tcp::TcpSocket::new(family)?),
+            (SOCK_DGRAM, 0 | IPPROTO_UDP) => Ok(udp::UdpSocket::new(family)?),
             (SOCK_STREAM | SOCK_DGRAM | SOCK_RAW, _) => Err(Errno::EPROTONOSUPPORT),
             _ => Err(Errno::ESOCKTNOSUPPORT),
         },
@@ -55,7 +65,40 @@ pub fn create_pair(family: u16, kind: u32, protocol: u32) -> Result<socket::Pair
     }
 }
 
-/// Which socket types the unix family has.
-pub fn unix_kind_supported(kind: u32) -> bool {
-    matches!(kind, SOCK_STREAM | SOCK_DGRAM | SOCK_SEQPACKET)
+/// Runs `attempt` on the stack until it has an answer (`Ok(Some)`) or fails: once for a
+/// nonblocking call (`EAGAIN` if not yet), else again after every change of the stack, for
+/// at most `timeout` nanoseconds (then `EAGAIN`, as `SO_RCVTIMEO` and `SO_SNDTIMEO` ask).
+pub fn wait_for<T>(
+    nonblock: bool,
+    timeout: Option<u64>,
+    mut attempt: impl FnMut(&mut stack::Stack) -> Result<Option<T>, Errno>,
+) -> Result<T, Errno> {
+    let mut once = || stack::with(&mut attempt).and_then(|result| result);
+    if nonblock {
+        return once()?.ok_or(Errno::EAGAIN);
+    }
+    let deadline = timeout.map(|timeout| crate::time::monotonic_ns().saturating_add(timeout));
+    let waited = stack::EVENTS.wait_until(deadline, || match once() {
+        Ok(None) => None,
+        Ok(Some(value)) => Some(Ok(value)),
+        Err(errno) => Some(Err(errno)),
+    });
+    match waited {
+        Ok(result) => result,
+        Err(Errno::ETIMEDOUT) => Err(Errno::EAGAIN),
+        Err(errno) => Err(errno),
+    }
+}
+
+/// How long the program's start waits for the external interface's address (DHCP).
+const ADDRESS_WAIT_NS: u64 = 5_000_000_000;
+
+/// Waits until the external interface has its address, so that the program starts with a
+/// working network; gives up after a few seconds with a warning.
+pub fn wait_until_addressed() {
+    let deadline = crate::time::monotonic_ns() + ADDRESS_WAIT_NS;
+    let waited = stack::EVENTS.wait_until(Some(deadline), || stack::ready().then_some(()));
+    if waited.is_err() {
+        log::warn!("network: no address from DHCP after 5 s; starting without one");
+    }
 }

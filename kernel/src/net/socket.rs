@@ -16,19 +16,16 @@ use crate::syscall::errno::Errno;
 pub const SOCK_STREAM: u32 = 1;
 pub const SOCK_DGRAM: u32 = 2;
 pub const SOCK_RAW: u32 = 3;
+#[allow(dead_code)] // Until unix sockets land.
 pub const SOCK_SEQPACKET: u32 = 5;
 
 /// `MSG_*` flags of send and receive calls (socket.h).
-pub const MSG_OOB: u32 = 0x1;
 pub const MSG_PEEK: u32 = 0x2;
-pub const MSG_DONTROUTE: u32 = 0x4;
 pub const MSG_CTRUNC: u32 = 0x8;
 pub const MSG_TRUNC: u32 = 0x20;
 pub const MSG_DONTWAIT: u32 = 0x40;
-pub const MSG_EOR: u32 = 0x80;
 pub const MSG_WAITALL: u32 = 0x100;
 pub const MSG_NOSIGNAL: u32 = 0x4000;
-pub const MSG_MORE: u32 = 0x8000;
 pub const MSG_WAITFORONE: u32 = 0x10000;
 pub const MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;
 
@@ -43,6 +40,7 @@ pub struct Shutdown {
 pub struct Outgoing<'a> {
     pub data: &'a mut Buffer<'static>,
     pub to: Option<SocketAddress>,
+    #[allow(dead_code)] // Until unix sockets land.
     pub rights: Vec<Arc<FileDescription>>,
     pub flags: u32,
     pub nonblock: bool,
@@ -70,6 +68,7 @@ pub type Pair = (Arc<dyn File>, Arc<dyn File>);
 
 pub trait Socket: Send + Sync {
     /// `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`, for `SO_TYPE`.
+    #[allow(dead_code)] // Until unix sockets land.
     fn kind(&self) -> u32;
 
     fn bind(&self, address: SocketAddress) -> Result<(), Errno>;

@@ -14,7 +14,7 @@ mod link;
 mod memfd;
 mod memory;
 pub mod names;
-mod open;
+pub mod open;
 mod path;
 mod pipe;
 mod poll;

@@ -1,0 +1,187 @@
+//! A UDP socket as a file: the descriptor's side of an entry in the stack's UDP table.
+
+use alloc::format;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::fs::anon;
+use crate::fs::buffer::Buffer;
+use crate::fs::file::{File, IoFlags, PollState};
+use crate::fs::inode::{FileType, Metadata, Time};
+use crate::mm::user::write_user;
+use crate::net::address::SocketAddress;
+use crate::net::endpoint;
+use crate::net::socket::*;
+use crate::net::stack;
+use crate::net::wait_for;
+use crate::syscall::errno::{Errno, SysResult};
+
+const FIONREAD: u64 = 0x541b;
+/// One datagram at most, the largest UDP payload.
+const MAX_DATAGRAM: usize = 65535;
+
+pub struct UdpSocket {
+    id: u64,
+    family: u16,
+    inode: u64,
+    created: Time,
+}
+
+impl UdpSocket {
+    pub fn new(family: u16) -> Result<Arc<UdpSocket>, Errno> {
+        let id = stack::with(|stack| stack.udp_create(family))?;
+        Ok(Arc::new(UdpSocket {
+            id,
+            family,
+            inode: anon::new_inode_number(),
+            created: Time::now(),
+        }))
+    }
+
+    fn timeouts(&self) -> (Option<u64>, Option<u64>) {
+        stack::peek(|stack| {
+            let entry = stack.udp.entries.get(&self.id)?;
+            Some((entry.options.receive_timeout, entry.options.send_timeout))
+        })
+        .flatten()
+        .unwrap_or((None, None))
+    }
+
+    fn send_datagram(
+        &self,
+        data: &mut Buffer,
+        to: Option<SocketAddress>,
+        nonblock: bool,
+    ) -> Result<usize, Errno> {
+        let to = match to {
+            Some(address) => Some(endpoint::decode(self.family, &address)?),
+            None => None,
+        };
+        let payload = data.take_vec(MAX_DATAGRAM + 1)?;
+        let (_, timeout) = self.timeouts();
+        let id = self.id;
+        wait_for(nonblock, timeout, |stack| stack.udp_send(id, &payload, to))
+    }
+
+    fn receive_datagram(
+        &self,
+        data: &mut Buffer,
+        flags: u32,
+        nonblock: bool,
+    ) -> Result<Incoming, Errno> {
+        let (timeout, _) = self.timeouts();
+        let id = self.id;
+        let peek = flags & MSG_PEEK != 0;
+        let datagram = wait_for(nonblock, timeout, |stack| stack.udp_receive(id, data, peek))?;
+        Ok(Incoming {
+            length: datagram.length,
+            from: Some(endpoint::encode_endpoint(self.family, datagram.from)),
+            rights: Vec::new(),
+            truncated: datagram.length > data.done(),
+        })
+    }
+}
+
+impl Drop for UdpSocket {
+    fn drop(&mut self) {
+        let id = self.id;
+        let _ = stack::with(|stack| stack.udp_close(id));
+    }
+}
+
+impl File for UdpSocket {
+    fn read(&self, _: &mut u64, buffer: &mut Buffer, flags: IoFlags) -> SysResult {
+        self.receive_datagram(buffer, 0, flags.nonblock)?;
+        Ok(buffer.done())
+    }
+
+    fn write(&self, _: &mut u64, buffer: &mut Buffer, flags: IoFlags) -> SysResult {
+        self.send_datagram(buffer, None, flags.nonblock)
+    }
+
+    fn poll(&self) -> PollState {
+        let id = self.id;
+        stack::peek(|stack| PollState {
+            events: stack.udp_poll(id),
+            input: stack.generation,
+            output: stack.generation,
+        })
+        .unwrap_or_default()
+    }
+
+    fn ioctl(&self, request: u64, argument: u64) -> SysResult {
+        match request {
+            FIONREAD => {
+                let id = self.id;
+                let count = stack::peek(|stack| stack.udp_pending(id)).unwrap_or(Ok(0))?;
+                write_user(argument, &(count as i32))?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
+    fn stat(&self) -> Metadata {
+        anon::metadata_of(self.inode, 0o777, FileType::Socket, self.created)
+    }
+
+    fn describe(&self) -> Vec<u8> {
+        format!("socket:[{}]", self.inode).into_bytes()
+    }
+
+    fn socket(&self) -> Option<&dyn Socket> {
+        Some(self)
+    }
+}
+
+impl Socket for UdpSocket {
+    fn kind(&self) -> u32 {
+        SOCK_DGRAM
+    }
+
+    fn bind(&self, address: SocketAddress) -> Result<(), Errno> {
+        let local = endpoint::decode(self.family, &address)?;
+        stack::with(|stack| stack.udp_bind(self.id, local))?
+    }
+
+    fn connect(&self, address: SocketAddress, _nonblock: bool) -> Result<(), Errno> {
+        let remote = match address {
+            SocketAddress::Unspecified => None,
+            address => Some(endpoint::decode(self.family, &address)?),
+        };
+        stack::with(|stack| stack.udp_connect(self.id, remote))?
+    }
+
+    fn local_address(&self) -> Result<SocketAddress, Errno> {
+        stack::with(|stack| stack.udp_local_address(self.id))?
+    }
+
+    fn peer_address(&self) -> Result<SocketAddress, Errno> {
+        stack::with(|stack| stack.udp_peer_address(self.id))?
+    }
+
+    fn send(&self, message: Outgoing) -> Result<usize, Errno> {
+        self.send_datagram(message.data, message.to, message.nonblock)
+    }
+
+    fn receive(&self, data: &mut Buffer, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
+        self.receive_datagram(data, flags, nonblock)
+    }
+
+    fn shutdown(&self, _how: Shutdown) -> Result<(), Errno> {
+        let connected = stack::with(|stack| stack.udp_peer_address(self.id).is_ok())?;
+        if connected {
+            Ok(())
+        } else {
+            Err(Errno::ENOTCONN)
+        }
+    }
+
+    fn set_option(&self, option: OptionName, value: &[u8]) -> Result<(), Errno> {
+        stack::with(|stack| stack.udp_set_option(self.id, option, value))?
+    }
+
+    fn get_option(&self, option: OptionName) -> Result<Vec<u8>, Errno> {
+        stack::with(|stack| stack.udp_get_option(self.id, option))?
+    }
+}
