@@ -207,3 +207,29 @@ fn passt_running(socket: &str) -> bool {
         String::from_utf8_lossy(&cmdline).contains(socket)
     })
 }
+
+#[test]
+fn passt_that_fails_is_reported_with_what_it_said() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = scratch_dir("passt_that_fails_is_reported");
+    let fake = dir.join("passt");
+    let script = "#!/bin/sh\n\
+                  echo 'Failed to send 20 bytes to syslog' >&2\n\
+                  echo 'Invalid option in this test' >&2\n\
+                  exit 1\n";
+    std::fs::write(&fake, script).unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let program = c_guest("hello", Toolchain::GlibcStatic);
+    let outcome = pith(["run".as_ref(), "--net=user".as_ref(), program.as_os_str()])
+        .env("PITH_PASST", &fake)
+        .run();
+    outcome.assert_status(PITH_FAILURE);
+    assert_eq!(
+        outcome.stderr_text(),
+        "pith: cannot start user-mode networking: passt failed (exit status: 1) before it was \
+         ready; it said:\nInvalid option in this test\n",
+        "{outcome}"
+    );
+}

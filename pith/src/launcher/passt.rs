@@ -30,6 +30,8 @@ const MAX_SOCKET_PATH: usize = 107;
 /// How long passt may take to listen; it usually takes a few milliseconds.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 const POLL: Duration = Duration::from_millis(1);
+/// How much of passt's standard error is kept for an error message.
+const STDERR_KEPT: usize = 16 << 10;
 /// `__SO_ACCEPTCON` in /proc/net/unix's flags: the socket listens.
 const LISTENING: u32 = 0x10000;
 
@@ -221,14 +223,21 @@ fn spawn(passt: &Path, args: &[OsString]) -> Result<Child, PasstError> {
     })
 }
 
-/// Reads passt's standard error to the end, less the complaints about a missing syslog.
+/// Reads passt's standard error to the end, keeping the last `STDERR_KEPT` bytes (enough for
+/// an error message; a long run may log a line now and then), less the complaints about a
+/// missing syslog.
 fn collect(stderr: Option<ChildStderr>) -> JoinHandle<String> {
     thread::spawn(move || {
-        let mut bytes = Vec::new();
+        let mut kept = Vec::new();
         if let Some(mut stderr) = stderr {
-            let _ = stderr.read_to_end(&mut bytes);
+            let mut chunk = [0; 4096];
+            while let Ok(read @ 1..) = stderr.read(&mut chunk) {
+                kept.extend_from_slice(&chunk[..read]);
+                let excess = kept.len().saturating_sub(STDERR_KEPT);
+                kept.drain(..excess);
+            }
         }
-        String::from_utf8_lossy(&bytes)
+        String::from_utf8_lossy(&kept)
             .lines()
             .filter(|line| !(line.starts_with("Failed to send") && line.ends_with("to syslog")))
             .map(|line| format!("{line}\n"))
