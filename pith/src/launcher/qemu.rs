@@ -151,7 +151,12 @@ pub fn arguments(config: &VmConfig, fds: InheritedFds) -> Vec<OsString> {
 
     if let Some(device) = &config.network {
         push(&["-netdev".as_ref(), device.netdev().as_ref()]);
-        push(&["-device", "virtio-net-device,netdev=net0"].map(OsStr::new));
+        // VMs on one bridge need MAC addresses of their own; passt's VM is alone on its link.
+        let nic = match device {
+            NetDevice::Tap { .. } => format!("virtio-net-device,netdev=net0,mac={}", random_mac()),
+            _ => "virtio-net-device,netdev=net0".to_string(),
+        };
+        push(&["-device".as_ref(), nic.as_ref()]);
     }
 
     if let Some(fd) = fds.gdb {
@@ -161,6 +166,24 @@ pub fn arguments(config: &VmConfig, fds: InheritedFds) -> Vec<OsString> {
         push(&["-gdb", "chardev:gdb", "-S"].map(OsStr::new));
     }
     args
+}
+
+/// A locally administered unicast MAC address in QEMU's 52:54:00 range, random in its last
+/// three bytes.
+fn random_mac() -> String {
+    let mut bytes = [0u8; 3];
+    let random = std::fs::File::open("/dev/urandom")
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut bytes));
+    if random.is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.subsec_nanos());
+        bytes.copy_from_slice(&(nanos ^ std::process::id()).to_le_bytes()[..3]);
+    }
+    format!(
+        "52:54:00:{:02x}:{:02x}:{:02x}",
+        bytes[0], bytes[1], bytes[2]
+    )
 }
 
 /// Starts QEMU with `args`, handing it `inherited` (the guest ends of the serial sockets and
@@ -324,9 +347,9 @@ mod tests {
         };
         let line = shell_words(Path::new("qemu"), &arguments(&tap, fds));
         assert!(
-            line.ends_with(
+            line.contains(
                 "-netdev tap,id=net0,ifname=tap0,script=no,downscript=no \
-                 -device virtio-net-device,netdev=net0"
+                 -device virtio-net-device,netdev=net0,mac=52:54:00:"
             ),
             "{line}"
         );
