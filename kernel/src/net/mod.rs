@@ -71,9 +71,10 @@ pub fn create_pair(family: u16, kind: u32, protocol: u32) -> Result<socket::Pair
 pub fn wait_for<T>(
     nonblock: bool,
     timeout: Option<u64>,
+    access: stack::Access,
     mut attempt: impl FnMut(&mut stack::Stack) -> Result<Option<T>, Errno>,
 ) -> Result<T, Errno> {
-    let mut once = || stack::with(&mut attempt).and_then(|result| result);
+    let mut once = || stack::with(access, &mut attempt).and_then(|result| result);
     if nonblock {
         return once()?.ok_or(Errno::EAGAIN);
     }

@@ -54,6 +54,9 @@ pub struct Stack {
     config: NetConfig,
     /// Moves whenever a poll changed some socket, for edge-triggered epoll.
     pub generation: u64,
+    /// The application changed something (queued data, closed, listened) since the last
+    /// poll: settle the sockets and rearm the timer even if no packet moved.
+    dirty: bool,
     timer: Option<TimerId>,
 }
 
@@ -70,11 +73,21 @@ pub fn now() -> Instant {
     Instant::from_micros((crate::time::monotonic_ns() / 1000) as i64)
 }
 
+/// What a call does to the stack: whether it may change a socket's state by itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Receives or looks: only packets change anything, and the poll notices them.
+    Read,
+    /// Sends, connects, listens or closes.
+    Write,
+}
+
 /// Runs `action` on the stack, then polls it; `ENETDOWN` before `init`.
-pub fn with<T>(action: impl FnOnce(&mut Stack) -> T) -> Result<T, Errno> {
+pub fn with<T>(access: Access, action: impl FnOnce(&mut Stack) -> T) -> Result<T, Errno> {
     let mut guard = STACK.lock();
     let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
     let result = action(stack);
+    stack.dirty |= access == Access::Write;
     stack.poll();
     Ok(result)
 }
@@ -109,6 +122,7 @@ pub fn init(cmdline: &str) {
         dhcp: None,
         config,
         generation: 0,
+        dirty: true,
         timer: None,
     };
     if let Some(device) = stack.device.as_mut() {
@@ -188,6 +202,7 @@ pub fn interrupt(line: u8) -> bool {
 fn timer_fired(_: u64) {
     if let Some(stack) = STACK.lock().as_mut() {
         stack.timer = None;
+        stack.dirty = true;
         stack.poll();
     }
 }
@@ -221,8 +236,11 @@ impl Stack {
             }
         }
         self.poll_dhcp();
-        changed |= self.tcp.settle(&mut self.loopback, self.external.as_mut());
-        if changed {
+        // Settling and arming the timer look at every socket: skip them when nothing moved.
+        if !changed && !core::mem::take(&mut self.dirty) {
+            return;
+        }
+        if self.tcp.settle(&mut self.loopback, self.external.as_mut()) || changed {
             self.generation += 1;
             EVENTS.wake_all();
             crate::fs::poll::notify();

@@ -13,7 +13,7 @@ use crate::mm::user::write_user;
 use crate::net::address::SocketAddress;
 use crate::net::endpoint;
 use crate::net::socket::*;
-use crate::net::stack::{self, Stack};
+use crate::net::stack::{self, Access, Stack};
 use crate::syscall::errno::{Errno, SysResult};
 use crate::task::signal::{raise, Signal};
 
@@ -29,7 +29,7 @@ pub struct TcpSocket {
 
 impl TcpSocket {
     pub fn new(family: u16) -> Result<Arc<TcpSocket>, Errno> {
-        let id = stack::with(|stack| stack.tcp_create(family))?;
+        let id = stack::with(Access::Write, |stack| stack.tcp_create(family))?;
         Ok(Self::wrap(id, family))
     }
 
@@ -56,7 +56,9 @@ impl TcpSocket {
         let mut sent = 0;
         loop {
             let id = self.id;
-            let result = wait_for(nonblock, timeout, |stack| stack.tcp_send(id, data));
+            let result = wait_for(nonblock, timeout, Access::Write, |stack| {
+                stack.tcp_send(id, data)
+            });
             match result {
                 Ok(count) => sent += count,
                 Err(errno) if sent == 0 => return Err(errno),
@@ -75,7 +77,9 @@ impl TcpSocket {
         loop {
             let before = data.done();
             let id = self.id;
-            let result = wait_for(nonblock, timeout, |stack| stack.tcp_receive(id, data, peek));
+            let result = wait_for(nonblock, timeout, Access::Read, |stack| {
+                stack.tcp_receive(id, data, peek)
+            });
             match result {
                 Ok(()) => {}
                 Err(errno) if data.done() == 0 => return Err(errno),
@@ -92,7 +96,7 @@ impl TcpSocket {
 impl Drop for TcpSocket {
     fn drop(&mut self) {
         let id = self.id;
-        let _ = stack::with(|stack| stack.tcp_close(id));
+        let _ = stack::with(Access::Write, |stack| stack.tcp_close(id));
     }
 }
 
@@ -152,17 +156,19 @@ impl Socket for TcpSocket {
 
     fn bind(&self, address: SocketAddress) -> Result<(), Errno> {
         let local = endpoint::decode(self.family, &address)?;
-        stack::with(|stack| stack.tcp_bind(self.id, local))?
+        stack::with(Access::Write, |stack| stack.tcp_bind(self.id, local))?
     }
 
     fn listen(&self, backlog: usize) -> Result<(), Errno> {
-        stack::with(|stack| stack.tcp_listen(self.id, backlog))?
+        stack::with(Access::Write, |stack| stack.tcp_listen(self.id, backlog))?
     }
 
     fn accept(&self, nonblock: bool) -> Result<(Arc<dyn File>, SocketAddress), Errno> {
         let (timeout, _) = self.timeouts();
         let id = self.id;
-        let (accepted, peer) = wait_for(nonblock, timeout, |stack| stack.tcp_accept(id))?;
+        let (accepted, peer) = wait_for(nonblock, timeout, Access::Read, |stack| {
+            stack.tcp_accept(id)
+        })?;
         let file: Arc<dyn File> = Self::wrap(accepted, self.family);
         Ok((file, endpoint::encode_endpoint(self.family, peer)))
     }
@@ -170,23 +176,23 @@ impl Socket for TcpSocket {
     fn connect(&self, address: SocketAddress, nonblock: bool) -> Result<(), Errno> {
         let remote = endpoint::decode(self.family, &address)?;
         let id = self.id;
-        stack::with(|stack| stack.tcp_connect(id, remote))??;
+        stack::with(Access::Write, |stack| stack.tcp_connect(id, remote))??;
         if nonblock {
-            return match stack::with(|stack| stack.tcp_connected(id))? {
+            return match stack::with(Access::Read, |stack| stack.tcp_connected(id))? {
                 Ok(Some(())) => Ok(()),
                 Ok(None) => Err(Errno::EINPROGRESS),
                 Err(errno) => Err(errno),
             };
         }
-        wait_for(false, None, |stack| stack.tcp_connected(id))
+        wait_for(false, None, Access::Read, |stack| stack.tcp_connected(id))
     }
 
     fn local_address(&self) -> Result<SocketAddress, Errno> {
-        stack::with(|stack| stack.tcp_local_address(self.id))?
+        stack::with(Access::Read, |stack| stack.tcp_local_address(self.id))?
     }
 
     fn peer_address(&self) -> Result<SocketAddress, Errno> {
-        stack::with(|stack| stack.tcp_peer_address(self.id))?
+        stack::with(Access::Read, |stack| stack.tcp_peer_address(self.id))?
     }
 
     fn send(&self, message: Outgoing) -> Result<usize, Errno> {
@@ -202,14 +208,16 @@ impl Socket for TcpSocket {
     }
 
     fn shutdown(&self, how: Shutdown) -> Result<(), Errno> {
-        stack::with(|stack| stack.tcp_shutdown(self.id, how))?
+        stack::with(Access::Write, |stack| stack.tcp_shutdown(self.id, how))?
     }
 
     fn set_option(&self, option: OptionName, value: &[u8]) -> Result<(), Errno> {
-        stack::with(|stack| stack.tcp_set_option(self.id, option, value))?
+        stack::with(Access::Write, |stack| {
+            stack.tcp_set_option(self.id, option, value)
+        })?
     }
 
     fn get_option(&self, option: OptionName) -> Result<Vec<u8>, Errno> {
-        stack::with(|stack| stack.tcp_get_option(self.id, option))?
+        stack::with(Access::Read, |stack| stack.tcp_get_option(self.id, option))?
     }
 }

@@ -12,7 +12,7 @@ use crate::mm::user::write_user;
 use crate::net::address::SocketAddress;
 use crate::net::endpoint;
 use crate::net::socket::*;
-use crate::net::stack;
+use crate::net::stack::{self, Access};
 use crate::net::wait_for;
 use crate::syscall::errno::{Errno, SysResult};
 
@@ -29,7 +29,7 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     pub fn new(family: u16) -> Result<Arc<UdpSocket>, Errno> {
-        let id = stack::with(|stack| stack.udp_create(family))?;
+        let id = stack::with(Access::Write, |stack| stack.udp_create(family))?;
         Ok(Arc::new(UdpSocket {
             id,
             family,
@@ -60,7 +60,9 @@ impl UdpSocket {
         let payload = data.take_vec(MAX_DATAGRAM + 1)?;
         let (_, timeout) = self.timeouts();
         let id = self.id;
-        wait_for(nonblock, timeout, |stack| stack.udp_send(id, &payload, to))
+        wait_for(nonblock, timeout, Access::Write, |stack| {
+            stack.udp_send(id, &payload, to)
+        })
     }
 
     fn receive_datagram(
@@ -72,7 +74,9 @@ impl UdpSocket {
         let (timeout, _) = self.timeouts();
         let id = self.id;
         let peek = flags & MSG_PEEK != 0;
-        let datagram = wait_for(nonblock, timeout, |stack| stack.udp_receive(id, data, peek))?;
+        let datagram = wait_for(nonblock, timeout, Access::Read, |stack| {
+            stack.udp_receive(id, data, peek)
+        })?;
         Ok(Incoming {
             length: datagram.length,
             from: Some(endpoint::encode_endpoint(self.family, datagram.from)),
@@ -85,7 +89,7 @@ impl UdpSocket {
 impl Drop for UdpSocket {
     fn drop(&mut self) {
         let id = self.id;
-        let _ = stack::with(|stack| stack.udp_close(id));
+        let _ = stack::with(Access::Write, |stack| stack.udp_close(id));
     }
 }
 
@@ -141,7 +145,7 @@ impl Socket for UdpSocket {
 
     fn bind(&self, address: SocketAddress) -> Result<(), Errno> {
         let local = endpoint::decode(self.family, &address)?;
-        stack::with(|stack| stack.udp_bind(self.id, local))?
+        stack::with(Access::Write, |stack| stack.udp_bind(self.id, local))?
     }
 
     fn connect(&self, address: SocketAddress, _nonblock: bool) -> Result<(), Errno> {
@@ -149,15 +153,15 @@ impl Socket for UdpSocket {
             SocketAddress::Unspecified => None,
             address => Some(endpoint::decode(self.family, &address)?),
         };
-        stack::with(|stack| stack.udp_connect(self.id, remote))?
+        stack::with(Access::Write, |stack| stack.udp_connect(self.id, remote))?
     }
 
     fn local_address(&self) -> Result<SocketAddress, Errno> {
-        stack::with(|stack| stack.udp_local_address(self.id))?
+        stack::with(Access::Read, |stack| stack.udp_local_address(self.id))?
     }
 
     fn peer_address(&self) -> Result<SocketAddress, Errno> {
-        stack::with(|stack| stack.udp_peer_address(self.id))?
+        stack::with(Access::Read, |stack| stack.udp_peer_address(self.id))?
     }
 
     fn send(&self, message: Outgoing) -> Result<usize, Errno> {
@@ -169,7 +173,9 @@ impl Socket for UdpSocket {
     }
 
     fn shutdown(&self, _how: Shutdown) -> Result<(), Errno> {
-        let connected = stack::with(|stack| stack.udp_peer_address(self.id).is_ok())?;
+        let connected = stack::with(Access::Read, |stack| {
+            stack.udp_peer_address(self.id).is_ok()
+        })?;
         if connected {
             Ok(())
         } else {
@@ -178,10 +184,12 @@ impl Socket for UdpSocket {
     }
 
     fn set_option(&self, option: OptionName, value: &[u8]) -> Result<(), Errno> {
-        stack::with(|stack| stack.udp_set_option(self.id, option, value))?
+        stack::with(Access::Write, |stack| {
+            stack.udp_set_option(self.id, option, value)
+        })?
     }
 
     fn get_option(&self, option: OptionName) -> Result<Vec<u8>, Errno> {
-        stack::with(|stack| stack.udp_get_option(self.id, option))?
+        stack::with(Access::Read, |stack| stack.udp_get_option(self.id, option))?
     }
 }
