@@ -4,6 +4,7 @@
 pub mod address;
 mod config;
 mod endpoint;
+pub mod interfaces;
 mod loopback;
 pub mod options;
 mod ports;

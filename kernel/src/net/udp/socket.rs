@@ -121,7 +121,7 @@ impl File for UdpSocket {
                 write_user(argument, &(count as i32))?;
                 Ok(0)
             }
-            _ => Err(Errno::ENOTTY),
+            _ => crate::net::interfaces::ioctl(request, argument).unwrap_or(Err(Errno::ENOTTY)),
         }
     }
 
