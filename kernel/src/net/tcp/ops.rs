@@ -19,6 +19,9 @@ use crate::net::socket::{OptionName, Shutdown};
 use crate::net::stack::{LinkId, Stack};
 use crate::syscall::errno::Errno;
 
+/// How long a closed connection waits for a silent peer.
+const ORPHAN_TIMEOUT: smoltcp::time::Duration = smoltcp::time::Duration::from_secs(60);
+
 /// `IPPROTO_TCP`, for `SO_PROTOCOL`.
 const IPPROTO_TCP: i32 = 6;
 
@@ -386,6 +389,10 @@ impl Stack {
                     socket.abort();
                 } else {
                     socket.close();
+                    // As Linux's tcp_fin_timeout: a closed connection whose peer falls silent
+                    // for a minute is dropped.
+                    socket.set_keep_alive(None);
+                    socket.set_timeout(Some(ORPHAN_TIMEOUT));
                 }
                 self.tcp.orphans.push((connection.link, connection.handle));
             }
