@@ -394,7 +394,8 @@ fn write_rights(
         header.control_length as usize
     };
     let fitting = room.saturating_sub(CMSG_HEADER) / 4;
-    let count = fitting.min(rights.len());
+    let received = rights.len();
+    let count = fitting.min(received);
     if count == 0 {
         return Ok((0, true));
     }
@@ -412,7 +413,7 @@ fn write_rights(
     }
     copy_to_user(header.control, &bytes)?;
     let used = length.next_multiple_of(CMSG_ALIGNMENT).min(room);
-    Ok((used as u64, count < fds.capacity()))
+    Ok((used as u64, count < received))
 }
 
 fn receive_message(
