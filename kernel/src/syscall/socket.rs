@@ -249,12 +249,14 @@ pub fn getsockopt(_: &mut TrapFrame, args: Args) -> SysResult {
     Ok(0)
 }
 
-/// Sends one message; raises `SIGPIPE` on `EPIPE` unless `MSG_NOSIGNAL`.
+/// Sends one message; raises `SIGPIPE` on `EPIPE` unless `MSG_NOSIGNAL`. As on Linux, only
+/// stream sockets raise it (unix and TCP streams): a datagram or seqpacket socket returns
+/// `EPIPE` alone.
 fn send(description: &FileDescription, message: Outgoing) -> Result<usize, Errno> {
     let socket = description.file.socket().ok_or(Errno::ENOTSOCK)?;
-    let no_signal = message.flags & MSG_NOSIGNAL != 0;
+    let signal = message.flags & MSG_NOSIGNAL == 0 && socket.kind() == SOCK_STREAM;
     let result = socket.send(message);
-    if result == Err(Errno::EPIPE) && !no_signal {
+    if result == Err(Errno::EPIPE) && signal {
         raise(SIGPIPE);
     }
     result
