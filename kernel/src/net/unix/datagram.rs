@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 
 use super::endpoint::{Connection, Endpoint, Patience, State};
 use super::namespace;
-use super::queue::{take_bytes, Segment};
+use super::queue::{budget_left, take_bytes, Segment};
 use super::Transfer;
 use crate::fs::buffer::Buffer;
 use crate::net::address::{SocketAddress, UnixAddress};
@@ -135,6 +135,9 @@ pub fn send(endpoint: &Arc<Endpoint>, message: Transfer) -> Result<usize, Errno>
         Destination::Peer(peer) => (peer, false),
         Destination::Named(address) => (find(endpoint, &address)?, true),
     };
+    if length > budget_left() {
+        return Err(Errno::ENOBUFS);
+    }
     let bytes = take_bytes(message.data, length)?;
     let name = endpoint.state.lock().name();
     let segment = Segment::new(bytes, message.rights, name, &endpoint.account);
@@ -166,7 +169,9 @@ fn deliver(
         if limited && !state.is_connected_to(endpoint) && state.queue_full() {
             return None;
         }
-        state.queue.push(segment.take()?);
+        if let Err(errno) = state.queue.push(segment.take()?) {
+            return Some(Err(errno));
+        }
         target.arrived(&mut state);
         Some(Ok(length))
     })

@@ -18,6 +18,19 @@ use crate::task::wait::WaitQueue;
 /// for a small `sk_buff`; it bounds the kernel memory a flood of tiny sends can take.
 pub const SEGMENT_OVERHEAD: usize = 768;
 
+/// What all sockets' queues hold, charges included.
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
+
+/// The bytes a new segment may hold. Queued data lives on the kernel heap, which is small
+/// (a sixteenth of memory): all queues together may take half of it, so that full socket
+/// buffers cannot starve the rest of the kernel; past that, sends fail with `ENOBUFS`.
+pub fn budget_left() -> usize {
+    let budget = crate::mm::heap::stats().1 / 2;
+    budget
+        .saturating_sub(QUEUED.load(Ordering::Relaxed))
+        .saturating_sub(SEGMENT_OVERHEAD)
+}
+
 /// What a socket has sent and nobody has read yet, and the threads waiting for that to
 /// shrink.
 #[derive(Default)]
@@ -52,6 +65,7 @@ impl Charge {
     pub fn new(account: &Arc<Account>, bytes: usize) -> Charge {
         let size = bytes + SEGMENT_OVERHEAD;
         account.charged.fetch_add(size, Ordering::Relaxed);
+        QUEUED.fetch_add(size, Ordering::Relaxed);
         Charge {
             account: account.clone(),
             size,
@@ -62,6 +76,7 @@ impl Charge {
 impl Drop for Charge {
     fn drop(&mut self) {
         self.account.charged.fetch_sub(self.size, Ordering::Relaxed);
+        QUEUED.fetch_sub(self.size, Ordering::Relaxed);
         self.account.wake();
     }
 }
@@ -137,9 +152,12 @@ impl Queue {
             .map_or(0, |segment| segment.bytes.len())
     }
 
-    pub fn push(&mut self, segment: Segment) {
+    /// Queues `segment`; `ENOBUFS` if the heap has no room for the queue to grow.
+    pub fn push(&mut self, segment: Segment) -> Result<(), Errno> {
+        self.segments.try_reserve(1).map_err(|_| Errno::ENOBUFS)?;
         self.unread += segment.bytes.len();
         self.segments.push_back(segment);
+        Ok(())
     }
 
     /// Throws everything away (the socket closed, or a datagram socket changed peers).

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use super::endpoint::{Connection, Endpoint, Patience};
 use super::namespace;
-use super::queue::{take_bytes, Segment, SEGMENT_OVERHEAD};
+use super::queue::{budget_left, take_bytes, Segment, SEGMENT_OVERHEAD};
 use super::{Transfer, UnixSocket};
 use crate::fs::buffer::Buffer;
 use crate::fs::file::File;
@@ -177,6 +177,10 @@ pub fn send(endpoint: &Endpoint, message: Transfer) -> Result<usize, Errno> {
             Err(errno) => return partial(sent, errno),
         };
         let count = data.remaining().min(room).min(MAX_SEGMENT);
+        let count = count.min(budget_left());
+        if count == 0 {
+            return partial(sent, Errno::ENOBUFS);
+        }
         let bytes = match take_bytes(data, count) {
             Ok(bytes) => bytes,
             Err(errno) => return partial(sent, errno),
@@ -188,9 +192,10 @@ pub fn send(endpoint: &Endpoint, message: Transfer) -> Result<usize, Errno> {
         }
         let count = bytes.len();
         let rights = rights.take().unwrap_or_default();
-        state
-            .queue
-            .push(Segment::new(bytes, rights, name.clone(), &endpoint.account));
+        let segment = Segment::new(bytes, rights, name.clone(), &endpoint.account);
+        if let Err(errno) = state.queue.push(segment) {
+            return partial(sent, errno);
+        }
         peer.arrived(&mut state);
         sent += count;
     }
