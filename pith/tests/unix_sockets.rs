@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use common::{c_guest, pith, Toolchain};
 
 /// How many checks the guest makes: all of them must have run.
-const CHECKS: usize = 280;
+const CHECKS: usize = 283;
 
 #[test]
 fn unix_sockets_behave_as_on_linux() {

@@ -667,6 +667,14 @@ static void backlog(void) {
 
 // ---------------------------------------------------------------------------------------
 
+// Receives one datagram after 50 ms.
+static void *receive_later(void *argument) {
+    char byte;
+    sleep_ms(50);
+    recv(*(int *)argument, &byte, 1, 0);
+    return NULL;
+}
+
 static void datagrams(void) {
     const char *server_path = path_of("dgram-server.sock");
     const char *client_path = path_of("dgram-client.sock");
@@ -768,6 +776,20 @@ static void datagrams(void) {
     recv(server, buffer, sizeof buffer, 0);
     CHECK_EQ("dgram: room again: POLLOUT", poll_one(unnamed, POLLOUT), POLLOUT);
     CHECK_EQ("dgram: room again: send", send(unnamed, "q", 1, 0), 1);
+
+    // A blocking send to a full queue waits for room, or until SO_SNDTIMEO.
+    fcntl(unnamed, F_SETFL, 0);
+    struct timeval timeout = {.tv_sec = 0, .tv_usec = 100000};
+    setsockopt(unnamed, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    long started = now_ms();
+    CHECK_ERR("dgram: full queue: SO_SNDTIMEO", send(unnamed, "q", 1, 0), EAGAIN);
+    CHECK("dgram: full queue: waited for the timeout", now_ms() - started >= 90);
+    timeout.tv_usec = 0;
+    setsockopt(unnamed, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    pthread_t reader;
+    pthread_create(&reader, NULL, receive_later, &server);
+    CHECK_EQ("dgram: full queue: blocking send waits for room", send(unnamed, "w", 1, 0), 1);
+    pthread_join(reader, NULL);
 
     // The connected peer closes: ECONNREFUSED, then the socket is unconnected.
     close(server);
