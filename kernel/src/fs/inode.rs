@@ -136,6 +136,9 @@ pub enum NewNode<'a> {
     Regular,
     Directory,
     Symlink(&'a [u8]),
+    /// The name of a bound unix socket (unix(7)): only a node, which `connect` finds the
+    /// socket by.
+    Socket,
 }
 
 /// Where a directory listing goes on: the index of the next entry (counting `.` and `..`,

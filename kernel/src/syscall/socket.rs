@@ -249,12 +249,14 @@ pub fn getsockopt(_: &mut TrapFrame, args: Args) -> SysResult {
     Ok(0)
 }
 
-/// Sends one message; raises `SIGPIPE` on `EPIPE` unless `MSG_NOSIGNAL`.
+/// Sends one message; raises `SIGPIPE` on `EPIPE` unless `MSG_NOSIGNAL`. As on Linux, only
+/// stream sockets raise it (unix and TCP streams): a datagram or seqpacket socket returns
+/// `EPIPE` alone.
 fn send(description: &FileDescription, message: Outgoing) -> Result<usize, Errno> {
     let socket = description.file.socket().ok_or(Errno::ENOTSOCK)?;
-    let no_signal = message.flags & MSG_NOSIGNAL != 0;
+    let signal = message.flags & MSG_NOSIGNAL == 0 && socket.kind() == SOCK_STREAM;
     let result = socket.send(message);
-    if result == Err(Errno::EPIPE) && !no_signal {
+    if result == Err(Errno::EPIPE) && signal {
         raise(SIGPIPE);
     }
     result
@@ -394,7 +396,8 @@ fn write_rights(
         header.control_length as usize
     };
     let fitting = room.saturating_sub(CMSG_HEADER) / 4;
-    let count = fitting.min(rights.len());
+    let received = rights.len();
+    let count = fitting.min(received);
     if count == 0 {
         return Ok((0, true));
     }
@@ -412,7 +415,7 @@ fn write_rights(
     }
     copy_to_user(header.control, &bytes)?;
     let used = length.next_multiple_of(CMSG_ALIGNMENT).min(room);
-    Ok((used as u64, count < fds.capacity()))
+    Ok((used as u64, count < received))
 }
 
 fn receive_message(

@@ -108,6 +108,8 @@ pub enum Body {
     Directory(Mutex<Directory>),
     Regular(Mutex<Content>),
     Symlink(LinkTarget),
+    /// A unix socket's name; the socket itself is found through `net::unix`.
+    Socket,
 }
 
 pub struct MemNode {
@@ -187,7 +189,7 @@ impl MemNode {
         match &self.body {
             Body::Regular(content) => Ok(content),
             Body::Directory(_) => Err(Errno::EISDIR),
-            Body::Symlink(_) => Err(Errno::EINVAL),
+            Body::Symlink(_) | Body::Socket => Err(Errno::EINVAL),
         }
     }
 
@@ -220,6 +222,7 @@ impl MemNode {
             }
             Body::Symlink(LinkTarget::Image(target)) => (target.len() as u64, 0),
             Body::Symlink(LinkTarget::Owned(target)) => (target.len() as u64, 0),
+            Body::Socket => (0, 0),
         }
     }
 
@@ -299,6 +302,8 @@ impl Inode for MemNode {
             Body::Directory(_) => Ok(Arc::new(DirectoryFile::new(self))),
             Body::Regular(_) => regular::open(self, flags),
             Body::Symlink(_) => Err(Errno::ELOOP),
+            // As on Linux: a socket is reached with connect(2), not open(2).
+            Body::Socket => Err(Errno::ENXIO),
         }
     }
 

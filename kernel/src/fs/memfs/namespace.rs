@@ -56,6 +56,7 @@ impl MemNode {
                 FileType::Symlink,
                 Body::Symlink(LinkTarget::Owned(target.to_vec())),
             ),
+            NewNode::Socket => (FileType::Socket, Body::Socket),
             NewNode::Directory => (
                 FileType::Directory,
                 Body::Directory(Mutex::new(Directory {
