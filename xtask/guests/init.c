@@ -1,21 +1,25 @@
 // /init of the Linux baseline VM: what a minimal Linux VM needs around the program, and
-// nothing more. It notes how long after kernel start it began, runs the program named
-// in /bench/argv (one argument a line), optionally checks that it answers a TCP request
-// (/bench/probe: port, request, expected reply, one a line), prints what it measured and
-// powers the VM off. Lines it prints:
+// nothing more. It notes how long after kernel start it began, brings up the loopback
+// interface, loads the kernel modules listed in /bench/modules (one path a line, in
+// order), configures eth0 when the kernel command line gives an address, runs the
+// program named in /bench/argv (one argument a line), prints what it measured and powers
+// the VM off. A server does not end: the host stops the VM. Lines it prints:
 //   init_boottime_us=N   CLOCK_BOOTTIME when /init started: time since the kernel started
 //                        its clock, early in start_kernel (see clock_gettime(2))
-//   probe=ok | probe=fail REASON
+//   net=up | net=fail REASON
 //   exit=N | signal=N    how the program ended
-// See reboot(2) for the power-off, netdevice(7) for bringing up the loopback interface.
+// The address comes as `bench_ip=ADDR/PREFIX bench_gateway=ADDR` on the kernel command
+// line, which the kernel hands to /init as environment variables (kernel-parameters.txt).
+// See finit_module(2) for the modules, netdevice(7) and route(8) for the interface, and
+// reboot(2) for the power-off.
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +27,16 @@
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_ARGS 32
-#define PROBE_SECONDS 60
+#define MAX_MODULES 16
+#define INTERFACE "eth0"
+// virtio_net registers eth0 as it loads; allow for a slow probe all the same.
+#define INTERFACE_WAIT_MS 5000
 
 static char *read_file(const char *path) {
     static char contents[2][4096];
@@ -57,59 +65,101 @@ static int split_lines(char *text, char **words, int max) {
     return count;
 }
 
-// Turns escaped "\r" and "\n" in a probe line into the characters.
-static void unescape(char *text) {
-    char *out = text;
-    for (char *in = text; *in; in++) {
-        if (in[0] == '\\' && (in[1] == 'r' || in[1] == 'n')) {
-            *out++ = in[1] == 'r' ? '\r' : '\n';
-            in++;
-        } else {
-            *out++ = *in;
-        }
-    }
-    *out = '\0';
-}
-
-static void loopback_up(void) {
-    int sock = socket(AF_INET, SOCK_DGRAM, 0);
+static int set_flags(int sock, const char *name, short flags) {
     struct ifreq request = {0};
-    strcpy(request.ifr_name, "lo");
-    if (sock >= 0 && ioctl(sock, SIOCGIFFLAGS, &request) == 0) {
-        request.ifr_flags |= IFF_UP;
-        ioctl(sock, SIOCSIFFLAGS, &request);
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(sock, SIOCGIFFLAGS, &request) != 0) {
+        return -1;
     }
-    if (sock >= 0) {
-        close(sock);
-    }
+    request.ifr_flags |= flags;
+    return ioctl(sock, SIOCSIFFLAGS, &request);
 }
 
-// Connects to 127.0.0.1:port until the server listens, sends `request` and checks that
-// the reply contains `expect`.
-static void probe(int port, const char *request, const char *expect) {
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    for (int attempt = 0; attempt < PROBE_SECONDS * 20; attempt++) {
-        int sock = socket(AF_INET, SOCK_STREAM, 0);
-        if (connect(sock, (struct sockaddr *)&address, sizeof address) != 0) {
-            close(sock);
-            usleep(50000);
-            continue;
+// Loads each module of /bench/modules; one that is already there is fine.
+static const char *load_modules(void) {
+    static char reason[160];
+    char *paths[MAX_MODULES];
+    char *text = read_file("/bench/modules");
+    int count = text ? split_lines(text, paths, MAX_MODULES) : 0;
+    for (int i = 0; i < count; i++) {
+        int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)) {
+            snprintf(reason, sizeof reason, "%s: %s", paths[i], strerror(errno));
+            return reason;
         }
-        char reply[512] = {0};
-        ssize_t got = -1;
-        if (write(sock, request, strlen(request)) == (ssize_t)strlen(request)) {
-            got = read(sock, reply, sizeof reply - 1);
-        }
-        close(sock);
-        if (got > 0 && strstr(reply, expect)) {
-            printf("probe=ok\n");
-        } else {
-            printf("probe=fail unexpected reply\n");
-        }
-        return;
+        close(fd);
     }
-    printf("probe=fail nothing listens on port %d\n", port);
+    return NULL;
+}
+
+static struct sockaddr_in ipv4(in_addr_t address) {
+    struct sockaddr_in socket_address = {.sin_family = AF_INET};
+    socket_address.sin_addr.s_addr = address;
+    return socket_address;
+}
+
+// Gives eth0 `address`/`prefix`, brings it up and routes everything through `gateway`.
+static const char *configure(int sock, const char *address, int prefix, const char *gateway) {
+    struct ifreq request = {0};
+    strcpy(request.ifr_name, INTERFACE);
+    for (int waited = 0; ioctl(sock, SIOCGIFFLAGS, &request) != 0; waited += 10) {
+        if (waited >= INTERFACE_WAIT_MS) {
+            return "no " INTERFACE " (is virtio_net loaded?)";
+        }
+        usleep(10000);
+    }
+
+    struct sockaddr_in host = ipv4(inet_addr(address));
+    memcpy(&request.ifr_addr, &host, sizeof host);
+    if (ioctl(sock, SIOCSIFADDR, &request) != 0) {
+        return "SIOCSIFADDR failed";
+    }
+    struct sockaddr_in mask = ipv4(htonl(prefix == 0 ? 0 : ~0u << (32 - prefix)));
+    memcpy(&request.ifr_netmask, &mask, sizeof mask);
+    if (ioctl(sock, SIOCSIFNETMASK, &request) != 0) {
+        return "SIOCSIFNETMASK failed";
+    }
+    if (set_flags(sock, INTERFACE, IFF_UP | IFF_RUNNING) != 0) {
+        return "SIOCSIFFLAGS failed";
+    }
+
+    struct rtentry route = {0};
+    struct sockaddr_in any = ipv4(INADDR_ANY), via = ipv4(inet_addr(gateway));
+    memcpy(&route.rt_dst, &any, sizeof any);
+    memcpy(&route.rt_genmask, &any, sizeof any);
+    memcpy(&route.rt_gateway, &via, sizeof via);
+    route.rt_flags = RTF_UP | RTF_GATEWAY;
+    route.rt_dev = INTERFACE;
+    if (ioctl(sock, SIOCADDRT, &route) != 0) {
+        return "SIOCADDRT failed";
+    }
+    return NULL;
+}
+
+// Brings up the network the kernel command line asks for, and says how it went.
+static void network_up(void) {
+    int sock = socket(AF_INET, SOCK_DGRAM, 0);
+    set_flags(sock, "lo", IFF_UP);
+    const char *failure = load_modules();
+
+    char *address = getenv("bench_ip");
+    char *gateway = getenv("bench_gateway");
+    char *slash = address ? strchr(address, '/') : NULL;
+    if (address && !failure) {
+        if (!slash || !gateway) {
+            failure = "bench_ip needs ADDR/PREFIX and bench_gateway";
+        } else {
+            *slash = '\0';
+            failure = configure(sock, address, atoi(slash + 1), gateway);
+        }
+    }
+    if (address || failure) {
+        printf(failure ? "net=fail %s\n" : "net=up\n", failure);
+        fflush(stdout);
+    }
+    close(sock);
+    unsetenv("bench_ip");
+    unsetenv("bench_gateway");
 }
 
 int main(void) {
@@ -119,14 +169,12 @@ int main(void) {
     mkdir("/tmp", 01777);
 
     char *argv[MAX_ARGS];
-    char *probe_lines[4];
     char *argv_text = read_file("/bench/argv");
-    char *probe_text = read_file("/bench/probe");
-    int probing = probe_text && split_lines(probe_text, probe_lines, 4) == 3;
     if (!argv_text || split_lines(argv_text, argv, MAX_ARGS) == 0) {
         printf("init: /bench/argv is missing or empty\n");
         reboot(RB_POWER_OFF);
     }
+    network_up();
 
     pid_t child = fork();
     if (child == 0) {
@@ -134,14 +182,7 @@ int main(void) {
         printf("init: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-
     int status = 0;
-    if (probing) {
-        loopback_up();
-        unescape(probe_lines[1]);
-        probe(atoi(probe_lines[0]), probe_lines[1], probe_lines[2]);
-        kill(child, SIGKILL);
-    }
     waitpid(child, &status, 0);
 
     printf("init_boottime_us=%lld\n", started.tv_sec * 1000000LL + started.tv_nsec / 1000);

@@ -1,6 +1,6 @@
-//! Debian's packages for the Linux side: the kernel from `linux-image-amd64` and the
-//! server programs with their libraries, fetched with `apt-get download` and unpacked with
-//! `dpkg-deb -x` into a cache under target/, never installed on the host.
+//! Debian's kernel for the Linux side, from `linux-image-amd64`: fetched with `apt-get
+//! download` and unpacked with `dpkg-deb -x` into a cache under target/, never installed on
+//! the host. (The programs themselves are the host's own: programs.rs.)
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,12 +12,13 @@ use anyhow::{anyhow, bail, Context};
 /// `apt-get update` runs at most once per process, and only after a download failed.
 static UPDATED: AtomicBool = AtomicBool::new(false);
 
-/// A program unpacked from a package, and where the libraries of its package's
-/// dependencies were unpacked.
+/// Debian's kernel, unpacked.
 #[derive(Debug, Clone)]
-pub struct UnpackedProgram {
-    pub binary: PathBuf,
-    pub library_dirs: Vec<PathBuf>,
+pub struct Kernel {
+    /// `/boot/vmlinuz-VERSION`, an XZ-compressed bzImage.
+    pub image: PathBuf,
+    /// `/lib/modules/VERSION`.
+    pub modules: PathBuf,
 }
 
 /// The package cache: `debs/` holds the downloaded files, `root/PACKAGE/` each unpacked one.
@@ -31,52 +32,30 @@ impl Debian {
         Debian { cache }
     }
 
-    /// The compressed kernel (`vmlinuz`) of the package `linux-image-amd64` depends on.
-    pub fn kernel(&self) -> anyhow::Result<PathBuf> {
+    /// The compressed kernel (`vmlinuz`) of the package `linux-image-amd64` depends on, and
+    /// its module tree.
+    pub fn kernel(&self) -> anyhow::Result<Kernel> {
         let package = self.resolve("linux-image-amd64", "linux-image-")?;
         let root = self.unpack(&package)?;
         let boot = root.join("boot");
         let entries = fs::read_dir(&boot).with_context(|| format!("no {}", boot.display()))?;
-        entries
+        let image = entries
             .flatten()
             .map(|entry| entry.path())
             .find(|path| {
                 path.file_name()
                     .is_some_and(|name| name.to_string_lossy().starts_with("vmlinuz-"))
             })
-            .ok_or_else(|| anyhow!("{package} holds no /boot/vmlinuz-*"))
-    }
-
-    /// `binary` (a path inside `package`) unpacked, plus the libraries `package` depends on.
-    pub fn program(&self, package: &str, binary: &str) -> anyhow::Result<UnpackedProgram> {
-        let root = self.unpack(package)?;
-        let binary = root.join(binary);
-        if !binary.is_file() {
-            bail!("{package} holds no {}", binary.display());
-        }
-        let mut library_dirs = Vec::new();
-        for dependency in self.depends(package)? {
-            // The C library and its loader come from the host, which runs the same loader.
-            let is_library = dependency.starts_with("lib") || dependency.starts_with("zlib");
-            if !is_library || dependency == "libc6" {
-                continue;
-            }
-            let root = self.unpack(&dependency)?;
-            for dir in ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"] {
-                if root.join(dir).is_dir() {
-                    library_dirs.push(root.join(dir));
-                }
-            }
-        }
-        Ok(UnpackedProgram {
-            binary,
-            library_dirs,
-        })
+            .ok_or_else(|| anyhow!("{package} holds no /boot/vmlinuz-*"))?;
+        let name = image.file_name().unwrap_or_default().to_string_lossy();
+        let version = name.trim_start_matches("vmlinuz-");
+        let modules = root.join("lib/modules").join(version);
+        Ok(Kernel { image, modules })
     }
 
     /// The package `meta` depends on whose name starts with `prefix`: the versioned package
     /// behind a metapackage, such as `linux-image-6.1.0-NN-amd64` behind `linux-image-amd64`.
-    pub fn resolve(&self, meta: &str, prefix: &str) -> anyhow::Result<String> {
+    fn resolve(&self, meta: &str, prefix: &str) -> anyhow::Result<String> {
         self.depends(meta)?
             .into_iter()
             .find(|name| name.starts_with(prefix))

@@ -1,6 +1,8 @@
 //! The Linux baseline: Debian's kernel with an initramfs holding /init (xtask/guests/init.c),
 //! the program and its libraries, on the same QEMU machine, CPU model and accelerator as
-//! Pith. QEMU's one serial port is the console, read on QEMU's standard output.
+//! Pith. QEMU's one serial port is the console, read on QEMU's standard output. A server
+//! gets the network pith gives one: a virtio-net device on passt, with virtio_net loaded
+//! from the initramfs.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,18 +13,12 @@ use anyhow::{anyhow, Context};
 
 use super::cpio::CpioWriter;
 use super::host::Accel;
-use super::process::{self, Timed};
+use super::modules;
+use super::network::{self, Passt};
+use super::process::{self, Background, Timed};
 
 const LIBRARY_DIR: &str = "/lib/x86_64-linux-gnu";
-
-/// A TCP request /init sends once the program listens, and the text the reply must hold.
-#[derive(Debug, Clone)]
-pub struct Probe {
-    pub port: u16,
-    /// The request, with `\r` and `\n` written as escapes (the file holds one per line).
-    pub request: &'static str,
-    pub expect: &'static str,
-}
+const MODULE_DIR: &str = "/lib/modules";
 
 /// A program for the Linux VM, and what its initramfs needs besides.
 #[derive(Debug, Clone)]
@@ -30,11 +26,9 @@ pub struct LinuxProgram {
     pub binary: PathBuf,
     pub guest_path: String,
     pub args: Vec<String>,
-    /// Searched before the host's for the libraries the program needs.
-    pub library_dirs: Vec<PathBuf>,
     pub files: Vec<(String, Vec<u8>)>,
-    pub directories: Vec<String>,
-    pub probe: Option<Probe>,
+    /// Kernel modules (`.ko` files on the host) /init loads, in this order.
+    pub modules: Vec<PathBuf>,
 }
 
 impl LinuxProgram {
@@ -44,10 +38,8 @@ impl LinuxProgram {
             binary: binary.to_owned(),
             guest_path: guest_path.to_owned(),
             args: args.iter().map(|arg| arg.to_string()).collect(),
-            library_dirs: Vec::new(),
             files: Vec::new(),
-            directories: Vec::new(),
-            probe: None,
+            modules: Vec::new(),
         }
     }
 }
@@ -59,7 +51,7 @@ pub fn write_initramfs(init: &Path, program: &LinuxProgram, out: &Path) -> anyho
     cpio.directory("/tmp")?;
     cpio.file("/init", 0o755, &read(init)?)?;
     cpio.file(&program.guest_path, 0o755, &read(&program.binary)?)?;
-    for (guest_path, host_path) in libraries(&program.binary, &program.library_dirs)? {
+    for (guest_path, host_path) in libraries(&program.binary)? {
         cpio.file(&guest_path, 0o755, &read(&host_path)?)?;
     }
 
@@ -71,12 +63,16 @@ pub fn write_initramfs(init: &Path, program: &LinuxProgram, out: &Path) -> anyho
         0o644,
         format!("{}\n", argv.join("\n")).as_bytes(),
     )?;
-    if let Some(probe) = &program.probe {
-        let text = format!("{}\n{}\n{}\n", probe.port, probe.request, probe.expect);
-        cpio.file("/bench/probe", 0o644, text.as_bytes())?;
+    let mut module_list = String::new();
+    for module in &program.modules {
+        let name = module.file_name().unwrap_or_default().to_string_lossy();
+        let guest_path = format!("{MODULE_DIR}/{name}");
+        cpio.file(&guest_path, 0o644, &read(module)?)?;
+        module_list.push_str(&guest_path);
+        module_list.push('\n');
     }
-    for directory in &program.directories {
-        cpio.directory(directory)?;
+    if !module_list.is_empty() {
+        cpio.file("/bench/modules", 0o644, module_list.as_bytes())?;
     }
     for (path, contents) in &program.files {
         cpio.file(path, 0o644, contents)?;
@@ -94,11 +90,9 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// The shared libraries `binary` loads, per `ldd`, as (path in the guest, file on the
 /// host): each library in /lib/x86_64-linux-gnu under the name the program asks for, the
 /// dynamic loader at its own absolute path. None for a static program.
-fn libraries(binary: &Path, library_dirs: &[PathBuf]) -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let search = std::env::join_paths(library_dirs)?;
+fn libraries(binary: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
     let output = Command::new("ldd")
         .arg(binary)
-        .env("LD_LIBRARY_PATH", search)
         .output()
         .context("cannot run ldd (Debian's libc-bin has it)")?;
     parse_ldd(&String::from_utf8_lossy(&output.stdout)).map_err(|missing| {
@@ -132,6 +126,8 @@ fn parse_ldd(text: &str) -> Result<Vec<(String, PathBuf)>, String> {
 pub struct LinuxVm {
     pub qemu: PathBuf,
     pub kernel: PathBuf,
+    /// The kernel's module tree, `/lib/modules/VERSION` of its package.
+    pub modules_dir: PathBuf,
     pub accel: Accel,
     /// Given to Linux as `tsc_early_khz`: under TCG its own calibration against the PIT
     /// hangs about half the boots on a busy host (ARCHITECTURE.md).
@@ -141,9 +137,23 @@ pub struct LinuxVm {
 impl LinuxVm {
     /// QEMU's arguments: the machine pith uses, with its standard serial port on.
     pub fn command(&self, initramfs: &Path, memory_mib: u32) -> Command {
+        self.command_with(initramfs, memory_mib, None)
+    }
+
+    /// With a passt socket, QEMU also gets pith's network device on it, and /init the
+    /// address passt was told to hand out.
+    fn command_with(&self, initramfs: &Path, memory_mib: u32, passt: Option<&Path>) -> Command {
         let mut cmdline = "console=ttyS0 quiet panic=-1".to_owned();
         if let Some(khz) = self.tsc_khz {
             cmdline.push_str(&format!(" tsc_early_khz={khz} tsc=reliable"));
+        }
+        if passt.is_some() {
+            cmdline.push_str(&format!(
+                " bench_ip={}/{} bench_gateway={}",
+                network::GUEST_ADDRESS,
+                network::GUEST_PREFIX,
+                network::GUEST_GATEWAY
+            ));
         }
         let machine = format!(
             "microvm,accel={},rtc=on,pit=on,pic=on,isa-serial=on",
@@ -159,7 +169,21 @@ impl LinuxVm {
             .arg("-initrd")
             .arg(initramfs)
             .args(["-append", &cmdline, "-serial", "stdio"]);
+        if let Some(socket) = passt {
+            let netdev = format!(
+                "stream,id=net0,server=off,addr.type=unix,addr.path={}",
+                socket.display()
+            );
+            command
+                .args(["-netdev", &netdev])
+                .args(["-device", "virtio-net-device,netdev=net0"]);
+        }
         command
+    }
+
+    /// The kernel modules a server's initramfs needs for its network, in load order.
+    pub fn network_modules(&self) -> anyhow::Result<Vec<PathBuf>> {
+        modules::load_order(&self.modules_dir, &modules::NETWORK)
     }
 
     /// Boots, runs the initramfs' program and returns when the VM powered off.
@@ -173,6 +197,23 @@ impl LinuxVm {
         let mut command = self.command(initramfs, memory_mib);
         process::run_timed(&mut command, marker, timeout)
             .with_context(|| format!("cannot start {}", self.qemu.display()))
+    }
+
+    /// Boots a server's initramfs (built with `network_modules`) behind a passt of its
+    /// own in `passt_dir`, publishing `host_port` on the guest's `guest_port`, and leaves
+    /// it running.
+    pub fn serve(
+        &self,
+        initramfs: &Path,
+        memory_mib: u32,
+        passt_dir: &Path,
+        (host_port, guest_port): (u16, u16),
+    ) -> anyhow::Result<(Background, Passt)> {
+        let passt = Passt::start(passt_dir, host_port, guest_port)?;
+        let mut command = self.command_with(initramfs, memory_mib, Some(&passt.socket()));
+        let vm = Background::spawn(&mut command)
+            .with_context(|| format!("cannot start {}", self.qemu.display()))?;
+        Ok((vm, passt))
     }
 }
 

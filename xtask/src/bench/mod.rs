@@ -4,11 +4,14 @@
 //! the report gives each side's median and spread and their ratio. docs/benchmarks.md
 //! says what every row measures.
 
+mod clients;
 mod cpio;
 mod debian;
 mod guests;
 mod host;
 mod linux;
+mod modules;
+mod network;
 mod pith;
 mod process;
 mod programs;
@@ -78,7 +81,6 @@ pub struct Bench {
     pub accel: Accel,
     pub pith: Pith,
     pub guests: Guests,
-    pub debian: Debian,
     /// The Linux side, or why it cannot run here.
     pub linux: Result<LinuxVm, String>,
     /// The kernel file pith boots.
@@ -147,7 +149,6 @@ fn prepare(options: &Options) -> anyhow::Result<Bench> {
         accel,
         pith,
         guests,
-        debian,
         linux,
         pith_kernel,
     })
@@ -161,7 +162,8 @@ fn linux_vm(debian: &Debian, accel: Accel, pith_cache: &Path) -> Result<LinuxVm,
         .map_or_else(|| PathBuf::from("qemu-system-x86_64"), PathBuf::from);
     Ok(LinuxVm {
         qemu,
-        kernel,
+        kernel: kernel.image,
+        modules_dir: kernel.modules,
         accel,
         tsc_khz: host::tsc_khz(pith_cache),
     })

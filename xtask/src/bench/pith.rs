@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 
 use super::host::Accel;
-use super::process::{self, Timed};
+use super::process::{self, Background, Timed};
 
 #[derive(Debug, Clone)]
 pub struct Pith {
@@ -28,6 +28,9 @@ pub struct RunOptions<'a> {
     pub verbose: bool,
     /// `--file HOST:GUEST` options, for pith versions that have them.
     pub files: &'a [String],
+    /// `-p HOST:GUEST`, a TCP port published through passt; without it `--net none`, as
+    /// the Linux VM has no network either.
+    pub publish: Option<(u16, u16)>,
 }
 
 impl Pith {
@@ -84,6 +87,17 @@ impl Pith {
         marker: &str,
         timeout: Duration,
     ) -> anyhow::Result<Timed> {
+        process::run_timed(&mut self.run_command(target, options), marker, timeout)
+            .with_context(|| format!("cannot run {}", self.binary.display()))
+    }
+
+    /// `pith run TARGET` left running, for a server; `Background::stop` ends it.
+    pub fn serve(&self, target: &Path, options: &RunOptions) -> anyhow::Result<Background> {
+        Background::spawn(&mut self.run_command(target, options))
+            .with_context(|| format!("cannot run {}", self.binary.display()))
+    }
+
+    fn run_command(&self, target: &Path, options: &RunOptions) -> Command {
         let mut command = self.command();
         if options.verbose {
             command.arg("--verbose");
@@ -95,6 +109,10 @@ impl Pith {
         if options.log_info {
             command.args(["--log-level", "info"]);
         }
+        match options.publish {
+            Some((host, guest)) => command.args(["--publish", &format!("{host}:{guest}")]),
+            None => command.args(["--net", "none"]),
+        };
         for file in options.files {
             command.args(["--file", file]);
         }
@@ -102,8 +120,7 @@ impl Pith {
         if !options.args.is_empty() {
             command.arg("--").args(options.args);
         }
-        process::run_timed(&mut command, marker, timeout)
-            .with_context(|| format!("cannot run {}", self.binary.display()))
+        command
     }
 
     /// Whether `pith run` takes `--file HOST:GUEST` (files besides the program).

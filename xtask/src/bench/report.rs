@@ -14,6 +14,8 @@ pub enum Unit {
     Mebibytes,
     Bytes,
     Cycles,
+    /// A rate, where more is better: the ratio above 1 means Pith is faster.
+    RequestsPerSecond,
 }
 
 impl Unit {
@@ -23,7 +25,13 @@ impl Unit {
             Unit::Mebibytes => "MiB",
             Unit::Bytes => "bytes",
             Unit::Cycles => "cycles",
+            Unit::RequestsPerSecond => "requests/s",
         }
+    }
+
+    /// Whether a larger number is the better one (a rate rather than a cost).
+    pub fn higher_is_better(self) -> bool {
+        self == Unit::RequestsPerSecond
     }
 
     /// `value` for the table, with the unit, to a sensible precision.
@@ -34,6 +42,7 @@ impl Unit {
             Unit::Bytes if value < 1024.0 * 1024.0 => format!("{:.0} KiB", value / 1024.0),
             Unit::Bytes => format!("{:.2} MiB", value / (1024.0 * 1024.0)),
             Unit::Cycles => format!("{value:.0}"),
+            Unit::RequestsPerSecond => format!("{value:.0} req/s"),
         }
     }
 
@@ -41,7 +50,7 @@ impl Unit {
     fn format_spread(self, spread: f64, median: f64) -> String {
         match self {
             Unit::Milliseconds => significant(spread, 2),
-            Unit::Mebibytes | Unit::Cycles => format!("{spread:.0}"),
+            Unit::Mebibytes | Unit::Cycles | Unit::RequestsPerSecond => format!("{spread:.0}"),
             Unit::Bytes if median < 1024.0 * 1024.0 => format!("{:.0}", spread / 1024.0),
             Unit::Bytes => format!("{:.2}", spread / (1024.0 * 1024.0)),
         }
@@ -138,7 +147,8 @@ impl Row {
         }
     }
 
-    /// Pith's median over Linux's: below 1, Pith is faster, smaller or leaner.
+    /// Pith's median over Linux's: below 1, Pith is faster, smaller or leaner; for a rate
+    /// (`Unit::higher_is_better`), above 1 Pith serves more.
     pub fn ratio(&self) -> Option<f64> {
         let (pith, linux) = (self.pith.summary()?, self.linux.summary()?);
         (linux.median != 0.0).then(|| pith.median / linux.median)
@@ -206,6 +216,7 @@ impl Report {
                     "id": row.id,
                     "title": row.title,
                     "unit": row.unit.name(),
+                    "higher_is_better": row.unit.higher_is_better(),
                     "accel": row.accel,
                     "pith": row.pith.to_json(),
                     "linux": row.linux.to_json(),
@@ -280,6 +291,20 @@ mod tests {
         assert!(table.contains("2000 ms  "), "{table}");
         assert!(table.contains("0.0055"), "{table}");
         assert!(table.contains("n/a (threads: pthread_create: Function not implemented)"));
+    }
+
+    #[test]
+    fn rates_show_as_requests_per_second() {
+        let mut rate = row(&[1800.0, 2000.0, 1900.0], &[1000.0]);
+        rate.unit = Unit::RequestsPerSecond;
+        let report = Report {
+            rows: vec![rate],
+            ..Report::default()
+        };
+        let table = report.table();
+        assert!(table.contains("1900 req/s ± 100"), "{table}");
+        assert!(table.contains("1.90"), "{table}");
+        assert_eq!(report.to_json()["rows"][0]["higher_is_better"], true);
     }
 
     #[test]

@@ -1,24 +1,27 @@
 //! The smallest `-m` at which a program still works, found by bisection on each side.
 //! Each probe is one run; the search runs once per side (the answer is a threshold, and
-//! a Linux probe costs seconds).
+//! a Linux probe costs seconds). A server works when it answers a request through its
+//! published port (rows/server.rs).
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::super::linux::{self, LinuxProgram};
 use super::super::pith::RunOptions;
 use super::super::process::Timed;
-use super::super::programs::{self, Packaged};
+use super::super::programs::{self, HostProgram, Server};
 use super::super::report::{shorten, Report, Row, Side, Unit};
 use super::super::Bench;
+use super::server::{Running, Vm};
 use super::HELLO_MARKER;
 
 /// Pith refuses less (its CLI's minimum); an answer there is an upper bound.
 const PITH_RANGE: (u32, u32) = (8, 256);
 const LINUX_RANGE: (u32, u32) = (16, 256);
 const TIMEOUT: Duration = Duration::from_secs(60);
-/// What /init prints when a server answered its request.
-const PROBE_OK: &str = "probe=ok";
+/// A server that has not answered by then is taken as not working (a Linux VM that has
+/// the memory to boot answers within ~15 s under TCG on a busy host).
+const SERVER_TIMEOUT: Duration = Duration::from_secs(45);
 
 pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
     let accel = bench.accel.as_str();
@@ -33,7 +36,7 @@ pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
         row.pith = pith_minimum(bench, &bench.guests.hello)?;
         eprintln!("bench: minimum memory of hello, Linux");
         let program = LinuxProgram::simple(&bench.guests.hello, "/bench/hello", &[]);
-        row.linux = linux_minimum(bench, "hello", Ok(program), HELLO_MARKER)?;
+        row.linux = linux_minimum(bench, "hello", &program)?;
         report.rows.push(row);
     }
 
@@ -51,10 +54,16 @@ pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
         }
         eprintln!("bench: {title}");
         let mut row = Row::new(id, title, Unit::Mebibytes, accel);
-        let packaged = program(&bench.debian);
-        row.pith = pith_server(bench, id, &packaged)?;
-        let program = packaged.map(|packaged| packaged.linux);
-        row.linux = linux_minimum(bench, id, program, PROBE_OK)?;
+        (row.pith, row.linux) = match program() {
+            Ok(program) => (
+                server_minimum(bench, id, &program, Vm::Pith)?,
+                server_minimum(bench, id, &program, Vm::Linux)?,
+            ),
+            Err(error) => {
+                let reason = format!("{error:#}");
+                (Side::not_available(&reason), Side::not_available(reason))
+            }
+        };
         report.rows.push(row);
     }
     Ok(())
@@ -68,59 +77,78 @@ fn pith_minimum(bench: &Bench, program: &Path) -> anyhow::Result<Side> {
             ..RunOptions::default()
         };
         let timed = bench.pith.run(program, &options, HELLO_MARKER, TIMEOUT)?;
-        Ok(log_probe("pith", mib, &timed))
+        Ok(log_probe("pith", mib, timed_verdict(&timed), timed.wall))
     };
     Ok(side_of(bisect(PITH_RANGE, works)?, PITH_RANGE))
 }
 
-/// A server needs a network to show it works, which Pith does not have yet; until it
-/// can even pack the program, say why not.
-fn pith_server(
-    bench: &Bench,
-    id: &str,
-    packaged: &anyhow::Result<Packaged>,
-) -> anyhow::Result<Side> {
-    let packaged = match packaged {
-        Ok(packaged) => packaged,
-        Err(error) => return Ok(Side::not_available(format!("{error:#}"))),
-    };
-    let image = bench.dir("images")?.join(format!("{id}.pith"));
-    Ok(match bench.pith.build(&packaged.binary, &image) {
-        Err(reason) => Side::not_available(format!("pith build: {reason}")),
-        Ok(()) => Side::not_available("checking a server needs networking in Pith"),
-    })
-}
-
-fn linux_minimum(
+/// The smallest memory at which `program`, a server, answers through its published port
+/// on one side.
+fn server_minimum(
     bench: &Bench,
     name: &str,
-    program: anyhow::Result<LinuxProgram>,
-    marker: &str,
+    program: &HostProgram,
+    vm: Vm,
 ) -> anyhow::Result<Side> {
-    let (vm, program) = match (&bench.linux, program) {
-        (Err(reason), _) => return Ok(Side::not_available(reason.clone())),
-        (_, Err(error)) => return Ok(Side::not_available(format!("{error:#}"))),
-        (Ok(vm), Ok(program)) => (vm, program),
+    let server = program
+        .server
+        .expect("the memory rows' programs are servers");
+    let range = match vm {
+        Vm::Pith => PITH_RANGE,
+        Vm::Linux => LINUX_RANGE,
+    };
+    let target = match vm.prepare(bench, name, program) {
+        Ok(target) => target,
+        Err(reason) => return Ok(Side::not_available(reason)),
+    };
+    let works = |mib: u32| -> anyhow::Result<bool> {
+        let started = Instant::now();
+        let running = vm.start(bench, &target, &server, mib)?;
+        let verdict = answers(running, &server);
+        Ok(log_probe(vm.label(), mib, verdict, started.elapsed()))
+    };
+    Ok(side_of(bisect(range, works)?, range))
+}
+
+/// Whether the server answered its request; the VM is stopped either way.
+fn answers(mut running: Running, server: &Server) -> Result<(), String> {
+    match running.wait_until_answering(&server.probe, SERVER_TIMEOUT) {
+        Ok(()) => {
+            running.stop();
+            Ok(())
+        }
+        Err(reason) => Err(running.stop_failed(&reason)),
+    }
+}
+
+/// The smallest memory at which the Linux VM runs `program` to `HELLO_MARKER`.
+fn linux_minimum(bench: &Bench, name: &str, program: &LinuxProgram) -> anyhow::Result<Side> {
+    let vm = match &bench.linux {
+        Err(reason) => return Ok(Side::not_available(reason.clone())),
+        Ok(vm) => vm,
     };
     let initramfs = bench.dir("images")?.join(format!("{name}.cpio"));
-    linux::write_initramfs(&bench.guests.init, &program, &initramfs)?;
+    linux::write_initramfs(&bench.guests.init, program, &initramfs)?;
     let works = |mib: u32| -> anyhow::Result<bool> {
-        let timed = vm.run(&initramfs, mib, marker, TIMEOUT)?;
-        Ok(log_probe("linux", mib, &timed))
+        let timed = vm.run(&initramfs, mib, HELLO_MARKER, TIMEOUT)?;
+        Ok(log_probe("linux", mib, timed_verdict(&timed), timed.wall))
     };
     Ok(side_of(bisect(LINUX_RANGE, works)?, LINUX_RANGE))
 }
 
+fn timed_verdict(timed: &Timed) -> Result<(), String> {
+    timed.failure("run").map_or(Ok(()), Err)
+}
+
 /// Whether the probe worked, said on standard error as the search goes.
-fn log_probe(side: &str, mib: u32, timed: &Timed) -> bool {
-    let failure = timed.failure("run");
-    let verdict = failure.as_deref().unwrap_or("works");
-    let seconds = timed.wall.as_secs_f64();
+fn log_probe(side: &str, mib: u32, verdict: Result<(), String>, took: Duration) -> bool {
+    let said = verdict.as_ref().err().map_or("works", String::as_str);
     eprintln!(
-        "bench:   {side} with {mib} MiB: {} ({seconds:.1} s)",
-        shorten(verdict, 80)
+        "bench:   {side} with {mib} MiB: {} ({:.1} s)",
+        shorten(said, 80),
+        took.as_secs_f64()
     );
-    failure.is_none()
+    verdict.is_ok()
 }
 
 fn side_of(found: Option<u32>, (low, high): (u32, u32)) -> Side {

@@ -2,9 +2,10 @@
 
 mod boot;
 mod interpreter;
-mod later;
 mod memory;
 mod micro;
+mod network;
+mod server;
 mod size;
 
 use super::process::Timed;
@@ -19,7 +20,7 @@ pub fn measure_all(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
     memory::measure(bench, report)?;
     size::measure(bench, report)?;
     micro::measure(bench, report)?;
-    later::measure(bench, report);
+    network::measure(bench, report)?;
     interpreter::measure(bench, report)?;
     Ok(())
 }

@@ -1,14 +1,16 @@
 //! What a deployment ships: the kernel file plus the image (Pith: the kernel pith boots and
 //! `pith build`'s output; Linux: Debian's compressed vmlinuz and an uncompressed cpio
-//! initramfs with /init, the program and its libraries).
+//! initramfs with /init, the program, its libraries and its files, and for a server the
+//! kernel modules of its network, which Pith's kernel has built in).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::super::linux::{self, LinuxProgram};
 use super::super::programs;
 use super::super::report::{Report, Row, Side, Unit};
 use super::super::Bench;
+use super::server;
 
 pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
     if bench.options.wants("size-hello") {
@@ -18,9 +20,13 @@ pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
             Unit::Bytes,
             "-",
         );
-        row.pith = pith_size(bench, "hello", &bench.guests.hello)?;
-        let program = LinuxProgram::simple(&bench.guests.hello, "/bench/hello", &[]);
-        row.linux = linux_size(bench, "hello", Ok(program))?;
+        let image = bench.dir("images")?.join("hello.pith");
+        let built = bench.pith.build(&bench.guests.hello, &image);
+        let image = built
+            .map(|()| image)
+            .map_err(|reason| format!("pith build: {reason}"));
+        row.pith = sized(image, &bench.pith_kernel)?;
+        row.linux = linux_sized(bench, hello_initramfs(bench))?;
         report.rows.push(row);
     }
 
@@ -46,10 +52,10 @@ pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
             continue;
         }
         let mut row = Row::new(id, title, Unit::Bytes, "-");
-        match program(&bench.debian) {
-            Ok(packaged) => {
-                row.pith = pith_size(bench, id, &packaged.binary)?;
-                row.linux = linux_size(bench, id, Ok(packaged.linux))?;
+        match program() {
+            Ok(program) => {
+                row.pith = sized(server::pith_image(bench, id, &program), &bench.pith_kernel)?;
+                row.linux = linux_sized(bench, server::linux_initramfs(bench, id, &program))?;
             }
             Err(error) => {
                 row.pith = Side::not_available(format!("{error:#}"));
@@ -61,36 +67,32 @@ pub fn measure(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn pith_size(bench: &Bench, name: &str, program: &Path) -> anyhow::Result<Side> {
-    let image = bench.dir("images")?.join(format!("{name}.pith"));
-    if let Err(reason) = bench.pith.build(program, &image) {
-        return Ok(Side::not_available(format!("pith build: {reason}")));
-    }
-    let size = file_size(&bench.pith_kernel)? + file_size(&image)?;
-    Ok(Side {
-        samples: vec![size as f64],
-        ..Side::default()
-    })
+fn hello_initramfs(bench: &Bench) -> Result<PathBuf, String> {
+    let write = || -> anyhow::Result<PathBuf> {
+        let path = bench.dir("images")?.join("size-hello.cpio");
+        let program = LinuxProgram::simple(&bench.guests.hello, "/bench/hello", &[]);
+        linux::write_initramfs(&bench.guests.init, &program, &path)?;
+        Ok(path)
+    };
+    write().map_err(|error| format!("{error:#}"))
 }
 
-fn linux_size(
-    bench: &Bench,
-    name: &str,
-    program: anyhow::Result<LinuxProgram>,
-) -> anyhow::Result<Side> {
-    let (vm, program) = match (&bench.linux, program) {
-        (Err(reason), _) => return Ok(Side::not_available(reason.clone())),
-        (_, Err(error)) => return Ok(Side::not_available(format!("{error:#}"))),
-        (Ok(vm), Ok(program)) => (vm, program),
-    };
-    let initramfs = bench.dir("images")?.join(format!("{name}.cpio"));
-    let size = match linux::write_initramfs(&bench.guests.init, &program, &initramfs) {
-        Ok(size) => size,
-        Err(error) => return Ok(Side::not_available(format!("{error:#}"))),
-    };
-    Ok(Side {
-        samples: vec![(file_size(&vm.kernel)? + size) as f64],
-        ..Side::default()
+/// Debian's kernel plus `initramfs`, when there is a Linux side.
+fn linux_sized(bench: &Bench, initramfs: Result<PathBuf, String>) -> anyhow::Result<Side> {
+    match &bench.linux {
+        Ok(vm) => sized(initramfs, &vm.kernel),
+        Err(reason) => Ok(Side::not_available(reason.clone())),
+    }
+}
+
+/// The size of `image` plus `kernel`, or why there is no image.
+fn sized(image: Result<PathBuf, String>, kernel: &Path) -> anyhow::Result<Side> {
+    Ok(match image {
+        Ok(image) => Side {
+            samples: vec![(file_size(kernel)? + file_size(&image)?) as f64],
+            ..Side::default()
+        },
+        Err(reason) => Side::not_available(reason),
     })
 }
 
