@@ -20,7 +20,6 @@ pub const SO_PRIORITY: u32 = 12;
 pub const SO_LINGER: u32 = 13;
 pub const SO_REUSEPORT: u32 = 15;
 pub const SO_PASSCRED: u32 = 16;
-#[allow(dead_code)] // Until unix sockets land.
 pub const SO_PEERCRED: u32 = 17;
 pub const SO_RCVLOWAT: u32 = 18;
 pub const SO_SNDLOWAT: u32 = 19;

@@ -16,10 +16,10 @@ use crate::syscall::errno::Errno;
 pub const SOCK_STREAM: u32 = 1;
 pub const SOCK_DGRAM: u32 = 2;
 pub const SOCK_RAW: u32 = 3;
-#[allow(dead_code)] // Until unix sockets land.
 pub const SOCK_SEQPACKET: u32 = 5;
 
 /// `MSG_*` flags of send and receive calls (socket.h).
+pub const MSG_OOB: u32 = 0x1;
 pub const MSG_PEEK: u32 = 0x2;
 pub const MSG_CTRUNC: u32 = 0x8;
 pub const MSG_TRUNC: u32 = 0x20;
@@ -40,7 +40,6 @@ pub struct Shutdown {
 pub struct Outgoing<'a> {
     pub data: &'a mut Buffer<'static>,
     pub to: Option<SocketAddress>,
-    #[allow(dead_code)] // Until unix sockets land.
     pub rights: Vec<Arc<FileDescription>>,
     pub flags: u32,
     pub nonblock: bool,
@@ -68,7 +67,6 @@ pub type Pair = (Arc<dyn File>, Arc<dyn File>);
 
 pub trait Socket: Send + Sync {
     /// `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_SEQPACKET`, for `SO_TYPE`.
-    #[allow(dead_code)] // Until unix sockets land.
     fn kind(&self) -> u32;
 
     fn bind(&self, address: SocketAddress) -> Result<(), Errno>;

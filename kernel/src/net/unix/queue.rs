@@ -21,11 +21,14 @@ pub const SEGMENT_OVERHEAD: usize = 768;
 /// What all sockets' queues hold, charges included.
 static QUEUED: AtomicUsize = AtomicUsize::new(0);
 
-/// The bytes a new segment may hold. Queued data lives on the kernel heap, which is small
-/// (a sixteenth of memory): all queues together may take half of it, so that full socket
-/// buffers cannot starve the rest of the kernel; past that, sends fail with `ENOBUFS`.
+/// The bytes a new segment may hold. Queued data lives on the kernel heap, which grows from
+/// free memory: all queues together may take half of the heap and the free frames, so that
+/// full socket buffers cannot starve the rest of the VM; past that, sends fail with
+/// `ENOBUFS`.
 pub fn budget_left() -> usize {
-    let budget = crate::mm::heap::stats().1 / 2;
+    let (_, heap) = crate::mm::heap::stats();
+    let (free_frames, _) = crate::mm::frame::stats();
+    let budget = (heap + free_frames as usize * crate::mm::PAGE_SIZE as usize) / 2;
     budget
         .saturating_sub(QUEUED.load(Ordering::Relaxed))
         .saturating_sub(SEGMENT_OVERHEAD)
