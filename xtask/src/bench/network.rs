@@ -83,7 +83,7 @@ impl Passt {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let log = File::create(dir.join("passt.log"))?;
         let socket = dir.join("passt.socket");
-        let mut command = Command::new("passt");
+        let mut command = Command::new(passt_binary());
         command.args(["-f", "-q", "-1"]);
         // passt refuses to stay root. As pith does, give it the user it changes to, and a
         // directory of that user's for its socket: in one of root's, passt ends at once.
@@ -148,6 +148,13 @@ impl Drop for Passt {
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The passt pith uses: `PITH_PASST` if set, else `passt` on `PATH`.
+fn passt_binary() -> PathBuf {
+    std::env::var_os("PITH_PASST")
+        .filter(|path| !path.is_empty())
+        .map_or_else(|| PathBuf::from("passt"), PathBuf::from)
 }
 
 fn is_root() -> bool {
