@@ -139,13 +139,13 @@ pub fn init(cmdline: &str) {
         }
         stack.external = Some(link);
     }
-    if let Addressing::Static { address, gateway } = stack.config.addressing.clone() {
-        if stack.external.is_some() {
-            stack.announce(address, gateway);
-        }
-        if let Dns::Servers(servers) = &stack.config.dns {
-            super::resolv::write(servers);
-        }
+    if let (Addressing::Static { address, gateway }, true) =
+        (stack.config.addressing.clone(), stack.external.is_some())
+    {
+        stack.announce(address, gateway);
+    }
+    if let Dns::Servers(servers) = &stack.config.dns {
+        super::resolv::write(servers);
     }
     // The line is edge-triggered and stays high until acknowledged: route it, then lower it,
     // before the first packet can raise it.
