@@ -56,7 +56,7 @@ pub struct Stack {
     pub generation: u64,
     /// The application changed something (queued data, closed, listened) since the last
     /// poll: settle the sockets and rearm the timer even if no packet moved.
-    dirty: bool,
+    pub dirty: bool,
     timer: Option<TimerId>,
 }
 
@@ -76,7 +76,8 @@ pub fn now() -> Instant {
 /// What a call does to the stack: whether it may change a socket's state by itself.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Receives or looks: only packets change anything, and the poll notices them.
+    /// Receives or looks: only packets change anything, and the interrupt's poll takes
+    /// them in.
     Read,
     /// Sends, connects, listens or closes.
     Write,
@@ -87,8 +88,12 @@ pub fn with<T>(access: Access, action: impl FnOnce(&mut Stack) -> T) -> Result<T
     let mut guard = STACK.lock();
     let stack = guard.as_mut().ok_or(Errno::ENETDOWN)?;
     let result = action(stack);
-    stack.dirty |= access == Access::Write;
-    stack.poll();
+    // Reading needs no poll: what arrives comes with the device's interrupt. A read that
+    // opened the receive window wide marks the stack dirty, to announce it.
+    if access == Access::Write || stack.dirty {
+        stack.dirty = true;
+        stack.poll();
+    }
     Ok(result)
 }
 
@@ -195,7 +200,10 @@ pub fn interrupt(line: u8) -> bool {
         return false;
     };
     device.acknowledge();
-    stack.poll();
+    // The device also interrupts when it has sent frames; only arrivals need the stack.
+    if device.fetch() {
+        stack.poll();
+    }
     true
 }
 
@@ -231,7 +239,9 @@ impl Stack {
             progress |=
                 link.iface.poll(now(), device, &mut link.sockets) == PollResult::SocketStateChanged;
             changed |= progress;
-            if !progress && self.loopback_device.arrived.is_empty() {
+            // Another round only for what loopback sent back: the device's frames were all
+            // taken in, and answered, in this one.
+            if self.loopback_device.arrived.is_empty() {
                 break;
             }
         }

@@ -282,8 +282,13 @@ impl Stack {
         let Some((link, handle)) = connection_of(self, id)? else {
             return Err(Errno::ENOTCONN);
         };
-        let socket = socket(self, link, handle);
-        if socket.can_recv() {
+        let connection = socket(self, link, handle);
+        if connection.can_recv() {
+            // Taking more than half a buffer's worth reopens a window the peer may be
+            // waiting for: the stack must poll to say so.
+            let opens_window = connection.recv_queue() > connection.recv_capacity() / 2 && !peek;
+            self.dirty |= opens_window;
+            let socket = socket(self, link, handle);
             if peek {
                 let mut bytes = vec![0; data.remaining().min(socket.recv_queue())];
                 let count = socket.peek_slice(&mut bytes).unwrap_or(0);
@@ -304,7 +309,7 @@ impl Stack {
             }
             return Ok(Some(()));
         }
-        let state = socket.state();
+        let state = connection.state();
         if let Some(error) = entry(self, id)?.error.take() {
             return Err(error);
         }
