@@ -355,7 +355,11 @@ impl Stack {
             return error;
         }
         let mut events = error;
-        let remote_closed = !socket.may_recv();
+        // By state: smoltcp's `may_recv` stays true while data before the FIN is unread.
+        let remote_closed = matches!(
+            state,
+            State::CloseWait | State::LastAck | State::Closing | State::TimeWait | State::Closed
+        );
         if socket.can_recv() || remote_closed || shut_read {
             events |= POLLIN | POLLRDNORM;
         }
