@@ -177,6 +177,18 @@ pub fn alloc_contiguous(count: u64) -> Option<u64> {
     Some(start)
 }
 
+/// The most bytes one [`alloc_contiguous`] could still get.
+pub fn largest_contiguous() -> u64 {
+    let frames = FRAMES.lock();
+    (frames.current..frames.count)
+        .map(|index| {
+            let range = frames.ranges[index];
+            range.end - frames.next.max(range.start).min(range.end)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Returns a frame obtained from [`alloc`].
 pub fn free(frame: u64) {
     let mut frames = FRAMES.lock();

@@ -92,6 +92,18 @@ pub fn wait_for<T>(
     }
 }
 
+/// Memory that must stay free after a socket takes its buffers (a TCP connection takes
+/// 128 KiB), so that a flood of connections cannot starve the kernel.
+const RESERVE: u64 = 2 << 20;
+
+/// Whether a new socket's buffers fit, with the reserve to spare: in the heap's free bytes
+/// and the contiguous frames it can grow by.
+pub fn room_for_buffers(bytes: u64) -> bool {
+    let (heap_used, heap_size) = crate::mm::heap::stats();
+    let free = (heap_size - heap_used) as u64 + crate::mm::frame::largest_contiguous();
+    free >= bytes + RESERVE
+}
+
 /// How long the program's start waits for the external interface's address (DHCP).
 const ADDRESS_WAIT_NS: u64 = 5_000_000_000;
 

@@ -28,7 +28,7 @@ use super::stack::{Link, LinkId};
 use crate::syscall::errno::Errno;
 
 /// Bytes of each connection's receive and send buffers.
-const BUFFER_SIZE: usize = 64 * 1024;
+pub const BUFFER_SIZE: usize = 64 * 1024;
 
 pub struct Listener {
     pub backlog: usize,
@@ -147,7 +147,8 @@ impl TcpTable {
             if idle >= *wanted {
                 return true;
             }
-            if listener.waiting.len() + listener.ready.len() > listener.backlog {
+            let full = listener.waiting.len() + listener.ready.len() > listener.backlog;
+            if full || !super::room_for_buffers(2 * BUFFER_SIZE as u64) {
                 *wanted -= 1;
                 return false;
             }
@@ -266,7 +267,8 @@ fn settle_listener(
         let listening = listener.waiting.iter().any(|&(at, handle)| {
             at == link_id && link.sockets.get::<tcp::Socket>(handle).state() == State::Listen
         });
-        if !listening && listener.waiting.len() + listener.ready.len() <= listener.backlog {
+        let room = listener.waiting.len() + listener.ready.len() <= listener.backlog;
+        if !listening && room && super::room_for_buffers(2 * BUFFER_SIZE as u64) {
             let mut socket = new_socket();
             if socket.listen(listen_endpoint(bound)).is_ok() {
                 listener.waiting.push((link_id, link.sockets.add(socket)));

@@ -154,6 +154,9 @@ impl Stack {
         if link_id == LinkId::External && self.own_address().is_none() {
             return Err(Errno::ENETUNREACH);
         }
+        if !crate::net::room_for_buffers(2 * super::BUFFER_SIZE as u64) {
+            return Err(Errno::ENOBUFS);
+        }
         let local = self.tcp_autobind(id)?;
         let entry = self.tcp.entries.get_mut(&id).ok_or(Errno::EBADF)?;
         let mut socket = new_socket();

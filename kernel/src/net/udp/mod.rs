@@ -22,7 +22,7 @@ use super::stack::LinkId;
 
 /// Datagrams and bytes each smoltcp socket can hold in each direction.
 const PACKETS: usize = 64;
-const BYTES: usize = 64 * 1024;
+pub const BYTES: usize = 64 * 1024;
 
 pub struct Entry {
     pub family: u16,

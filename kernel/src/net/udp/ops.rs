@@ -67,6 +67,9 @@ impl Stack {
         if entry.bound.is_some() {
             return Err(Errno::EINVAL);
         }
+        if !crate::net::room_for_buffers(4 * super::BYTES as u64) {
+            return Err(Errno::ENOBUFS);
+        }
         let port = self.udp.ports.bind(Request {
             owner: id,
             address: local.address,
