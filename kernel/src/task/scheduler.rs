@@ -179,7 +179,8 @@ pub fn schedule() {
                 start_slice();
                 return;
             }
-            if current_state == Some(State::Runnable) {
+            // A current thread that an interrupt woke while the CPU idled is queued already.
+            if current_state == Some(State::Runnable) && !scheduler.run_queue.contains(&current) {
                 scheduler.run_queue.push_back(current);
             }
             let (save_to, resume) = scheduler.prepare_switch(current, next);
