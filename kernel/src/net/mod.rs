@@ -116,3 +116,18 @@ pub fn wait_until_addressed() {
         log::warn!("network: no address from DHCP after 5 s; starting without one");
     }
 }
+
+/// How long an exiting program's connections may take to deliver what they still hold.
+const FLUSH_WAIT_NS: u64 = 5_000_000_000;
+
+/// Before the VM powers off with the program's exit: as Linux closes an exiting process's
+/// sockets and goes on sending what they hold, close every TCP connection and wait (a few
+/// seconds at most) until their data and FINs are acknowledged.
+pub fn flush_before_exit() {
+    if stack::with(stack::Access::Write, |stack| stack.tcp_close_all()) != Ok(true) {
+        return;
+    }
+    let deadline = crate::time::monotonic_ns() + FLUSH_WAIT_NS;
+    let flushed = || stack::peek(|stack| stack.tcp_flushed()).unwrap_or(true);
+    let _ = stack::EVENTS.wait_until(Some(deadline), || flushed().then_some(()));
+}

@@ -88,6 +88,7 @@ pub fn report_at_exit(failed: bool) {
 
 /// `exit_group`: ends the process with `status`.
 pub fn exit_process(status: u64) -> ! {
+    crate::net::flush_before_exit();
     report_at_exit(status as u8 != 0);
     let (free, total) = crate::mm::frame::stats();
     let (heap_used, heap_size) = crate::mm::heap::stats();

@@ -411,6 +411,29 @@ impl Stack {
         }
     }
 
+    /// Closes every connection at the program's exit; true if any still has data or a
+    /// FIN in flight.
+    pub fn tcp_close_all(&mut self) -> bool {
+        let ids: Vec<u64> = self.tcp.entries.keys().copied().collect();
+        for id in ids {
+            self.tcp_close(id);
+        }
+        !self.tcp_flushed()
+    }
+
+    /// Whether every closed connection has had its data and FIN acknowledged.
+    pub fn tcp_flushed(&mut self) -> bool {
+        let orphans = self.tcp.orphans.clone();
+        orphans.into_iter().all(|(link, handle)| {
+            let socket = socket(self, link, handle);
+            socket.send_queue() == 0
+                && !matches!(
+                    socket.state(),
+                    State::FinWait1 | State::Closing | State::LastAck
+                )
+        })
+    }
+
     pub fn tcp_shutdown(&mut self, id: u64, how: Shutdown) -> Result<(), Errno> {
         let Some((link, handle)) = connection_of(self, id)? else {
             return Err(Errno::ENOTCONN);
