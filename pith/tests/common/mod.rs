@@ -8,6 +8,7 @@
 
 pub mod elf;
 pub mod guests;
+pub mod net;
 pub mod run;
 
 use std::path::{Path, PathBuf};
