@@ -18,6 +18,11 @@ use common::scratch_dir;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a server may take to boot and start listening.
 const STARTUP: Duration = Duration::from_secs(60);
+/// How long one attempt to reach a server that may not listen yet waits. Before it listens,
+/// a connection through passt is neither answered nor refused: the VM's reset to passt's
+/// SYN is lost while the VM resolves passt's MAC address, and passt does not send the SYN
+/// again, so the host's client waits for its own timeout.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// pith's exit status when SIGTERM stopped it.
 const STOPPED_BY_SIGTERM: i32 = 128 + 15;
 
@@ -153,10 +158,12 @@ fn nginx_serves_curl_and_a_thousand_keep_alive_requests() {
     let nginx = Path::new(installed("/usr/sbin/nginx"));
     let mut serving = Serving::new(pith_run(&options, nginx, &[]).spawn());
 
+    // Until nginx listens, passt's connection to the VM goes unanswered (see
+    // PROBE_TIMEOUT): ask again and again, briefly, until nginx answers.
     let url = format!("http://127.0.0.1:{port}/");
-    let curl = |url: &str| host_tool("/usr/bin/curl", &["-sS", "--max-time", "10", url]);
+    let probe = PROBE_TIMEOUT.as_secs().to_string();
     let first = retry(STARTUP, || {
-        let output = curl(&url);
+        let output = host_tool("/usr/bin/curl", &["-sS", "--max-time", &probe, &url]);
         if output.status.success() {
             Ok(output)
         } else {
