@@ -301,10 +301,9 @@ fn redis_answers_redis_cli_and_redis_benchmark() {
     shut_down_redis(serving, port);
 }
 
-/// Three runs in a row, as issue 8 asks: each takes 10 to 15 s under TCG (about 2,500 to
-/// 3,500 requests per second), too long for the default run; run it with `--ignored`.
+/// Three runs in a row against one server: each takes 10 to 15 s under TCG (about 2,500 to
+/// 3,500 requests per second).
 #[test]
-#[ignore = "about 45 s under TCG; run with --ignored"]
 fn redis_benchmark_three_runs_in_a_row() {
     let (serving, port) = start_redis();
     for run in 1..=3 {

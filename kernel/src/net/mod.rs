@@ -75,7 +75,16 @@ pub fn wait_for<T>(
     access: stack::Access,
     mut attempt: impl FnMut(&mut stack::Stack) -> Result<Option<T>, Errno>,
 ) -> Result<T, Errno> {
-    let mut once = || stack::with(access, &mut attempt).and_then(|result| result);
+    // The poll after an attempt may take in what the thread waits for, and wake the waiters
+    // before this thread is one of them: when the stack moved, try again before sleeping.
+    let generation = || stack::peek(|stack| stack.generation).unwrap_or(0);
+    let mut once = || loop {
+        let before = generation();
+        let result = stack::with(access, &mut attempt).and_then(|result| result);
+        if !matches!(result, Ok(None)) || generation() == before {
+            return result;
+        }
+    };
     if nonblock {
         return once()?.ok_or(Errno::EAGAIN);
     }
