@@ -3,13 +3,16 @@
 //! kind (unix, TCP, UDP) implements; the defaults fail as Linux fails them on a socket type
 //! without that operation.
 
+use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::address::SocketAddress;
+use crate::fs::anon;
 use crate::fs::buffer::Buffer;
 use crate::fs::description::FileDescription;
 use crate::fs::file::File;
+use crate::fs::inode::{FileType, Metadata, Time};
 use crate::syscall::errno::Errno;
 
 /// `SOCK_*` types (the low bits of `socket`'s type argument).
@@ -98,4 +101,30 @@ pub trait Socket: Send + Sync {
 
     /// The option's value, as the bytes `getsockopt` copies out.
     fn get_option(&self, option: OptionName) -> Result<Vec<u8>, Errno>;
+}
+
+/// What `fstat` and `/proc/self/fd` show of every socket: an inode number of the anonymous
+/// file system and a creation time.
+pub struct SocketInode {
+    number: u64,
+    created: Time,
+}
+
+impl SocketInode {
+    pub fn new() -> SocketInode {
+        SocketInode {
+            number: anon::new_inode_number(),
+            created: Time::now(),
+        }
+    }
+
+    /// `S_IFSOCK`, as Linux's sockfs shows sockets.
+    pub fn stat(&self) -> Metadata {
+        anon::metadata_of(self.number, 0o777, FileType::Socket, self.created)
+    }
+
+    /// `socket:[N]`.
+    pub fn describe(&self) -> Vec<u8> {
+        format!("socket:[{}]", self.number).into_bytes()
+    }
 }

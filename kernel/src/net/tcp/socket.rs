@@ -1,14 +1,12 @@
 //! A TCP socket as a file: the descriptor's side of an entry in the stack's TCP table.
 
-use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::super::wait_for;
-use crate::fs::anon;
 use crate::fs::buffer::Buffer;
 use crate::fs::file::{File, IoFlags, PollState};
-use crate::fs::inode::{FileType, Metadata, Time};
+use crate::fs::inode::Metadata;
 use crate::mm::user::write_user;
 use crate::net::address::SocketAddress;
 use crate::net::endpoint;
@@ -23,8 +21,7 @@ const FIONREAD: u64 = 0x541b;
 pub struct TcpSocket {
     id: u64,
     family: u16,
-    inode: u64,
-    created: Time,
+    inode: SocketInode,
 }
 
 impl TcpSocket {
@@ -37,8 +34,7 @@ impl TcpSocket {
         Arc::new(TcpSocket {
             id,
             family,
-            inode: anon::new_inode_number(),
-            created: Time::now(),
+            inode: SocketInode::new(),
         })
     }
 
@@ -137,11 +133,11 @@ impl File for TcpSocket {
     }
 
     fn stat(&self) -> Metadata {
-        anon::metadata_of(self.inode, 0o777, FileType::Socket, self.created)
+        self.inode.stat()
     }
 
     fn describe(&self) -> Vec<u8> {
-        format!("socket:[{}]", self.inode).into_bytes()
+        self.inode.describe()
     }
 
     fn socket(&self) -> Option<&dyn Socket> {

@@ -1,13 +1,11 @@
 //! A UDP socket as a file: the descriptor's side of an entry in the stack's UDP table.
 
-use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::fs::anon;
 use crate::fs::buffer::Buffer;
 use crate::fs::file::{File, IoFlags, PollState};
-use crate::fs::inode::{FileType, Metadata, Time};
+use crate::fs::inode::Metadata;
 use crate::mm::user::write_user;
 use crate::net::address::SocketAddress;
 use crate::net::endpoint;
@@ -23,8 +21,7 @@ const MAX_DATAGRAM: usize = 65535;
 pub struct UdpSocket {
     id: u64,
     family: u16,
-    inode: u64,
-    created: Time,
+    inode: SocketInode,
 }
 
 impl UdpSocket {
@@ -33,8 +30,7 @@ impl UdpSocket {
         Ok(Arc::new(UdpSocket {
             id,
             family,
-            inode: anon::new_inode_number(),
-            created: Time::now(),
+            inode: SocketInode::new(),
         }))
     }
 
@@ -126,11 +122,11 @@ impl File for UdpSocket {
     }
 
     fn stat(&self) -> Metadata {
-        anon::metadata_of(self.inode, 0o777, FileType::Socket, self.created)
+        self.inode.stat()
     }
 
     fn describe(&self) -> Vec<u8> {
-        format!("socket:[{}]", self.inode).into_bytes()
+        self.inode.describe()
     }
 
     fn socket(&self) -> Option<&dyn Socket> {

@@ -13,7 +13,6 @@ mod options;
 mod queue;
 mod stream;
 
-use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -24,12 +23,12 @@ use super::socket::{
     Incoming, OptionName, Outgoing, Pair, Shutdown, Socket, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET,
     SOCK_STREAM,
 };
-use crate::fs::anon;
 use crate::fs::buffer::Buffer;
 use crate::fs::description::FileDescription;
 use crate::fs::file::{File, IoFlags, PollState};
-use crate::fs::inode::{FileType, Metadata, Time};
+use crate::fs::inode::Metadata;
 use crate::mm::user::write_user;
+use crate::net::socket::SocketInode;
 use crate::syscall::errno::{Errno, SysResult};
 use crate::task::signal::{raise, Signal};
 
@@ -80,16 +79,14 @@ pub struct Transfer<'a, 'b> {
 /// An open unix socket.
 pub struct UnixSocket {
     endpoint: Arc<Endpoint>,
-    inode: u64,
-    created: Time,
+    inode: SocketInode,
 }
 
 impl UnixSocket {
     fn new(endpoint: Arc<Endpoint>) -> UnixSocket {
         UnixSocket {
             endpoint,
-            inode: anon::new_inode_number(),
-            created: Time::now(),
+            inode: SocketInode::new(),
         }
     }
 
@@ -162,11 +159,11 @@ impl File for UnixSocket {
     }
 
     fn stat(&self) -> Metadata {
-        anon::metadata_of(self.inode, 0o777, FileType::Socket, self.created)
+        self.inode.stat()
     }
 
     fn describe(&self) -> Vec<u8> {
-        format!("socket:[{}]", self.inode).into_bytes()
+        self.inode.describe()
     }
 
     fn socket(&self) -> Option<&dyn Socket> {
