@@ -18,7 +18,9 @@ use super::loopback::Loopback;
 use super::tcp::TcpTable;
 use super::udp::UdpTable;
 use crate::drivers::virtio::net::NetDevice;
-use crate::syscall::errno::Errno;
+use crate::fs::file::PollState;
+use crate::mm::user::write_user;
+use crate::syscall::errno::{Errno, SysResult};
 use crate::task::timer::{self, Action, TimerId};
 use crate::task::wait::WaitQueue;
 
@@ -100,6 +102,33 @@ pub fn with<T>(access: Access, action: impl FnOnce(&mut Stack) -> T) -> Result<T
 /// Looks at the stack without polling it (readiness checks).
 pub fn peek<T>(look: impl FnOnce(&mut Stack) -> T) -> Option<T> {
     STACK.lock().as_mut().map(look)
+}
+
+/// `File::poll` of an internet socket: `events` from the stack, with the stack's generation
+/// as the edge counters.
+pub fn poll_state(events: impl FnOnce(&mut Stack) -> u32) -> PollState {
+    peek(|stack| PollState {
+        events: events(stack),
+        input: stack.generation,
+        output: stack.generation,
+    })
+    .unwrap_or_default()
+}
+
+/// `File::ioctl` of an internet socket: `FIONREAD` from `pending`, then the interface
+/// requests.
+pub fn ioctl(
+    request: u64,
+    argument: u64,
+    pending: impl FnOnce(&mut Stack) -> Result<usize, Errno>,
+) -> SysResult {
+    const FIONREAD: u64 = 0x541b;
+    if request != FIONREAD {
+        return super::interfaces::ioctl(request, argument).unwrap_or(Err(Errno::ENOTTY));
+    }
+    let count = peek(pending).unwrap_or(Ok(0))?;
+    write_user(argument, &(count as i32))?;
+    Ok(0)
 }
 
 /// Sets up loopback and, if the command line names a virtio-net device, the external

@@ -7,7 +7,6 @@ use super::super::wait_for;
 use crate::fs::buffer::Buffer;
 use crate::fs::file::{File, IoFlags, PollState};
 use crate::fs::inode::Metadata;
-use crate::mm::user::write_user;
 use crate::net::address::SocketAddress;
 use crate::net::endpoint;
 use crate::net::socket::*;
@@ -16,7 +15,6 @@ use crate::syscall::errno::{Errno, SysResult};
 use crate::task::signal::{raise, Signal};
 
 const SIGPIPE: Signal = Signal(13);
-const FIONREAD: u64 = 0x541b;
 
 pub struct TcpSocket {
     id: u64,
@@ -111,25 +109,11 @@ impl File for TcpSocket {
     }
 
     fn poll(&self) -> PollState {
-        let id = self.id;
-        stack::peek(|stack| PollState {
-            events: stack.tcp_poll(id),
-            input: stack.generation,
-            output: stack.generation,
-        })
-        .unwrap_or_default()
+        stack::poll_state(|stack| stack.tcp_poll(self.id))
     }
 
     fn ioctl(&self, request: u64, argument: u64) -> SysResult {
-        match request {
-            FIONREAD => {
-                let id = self.id;
-                let count = stack::peek(|stack| stack.tcp_pending(id)).unwrap_or(Ok(0))?;
-                write_user(argument, &(count as i32))?;
-                Ok(0)
-            }
-            _ => crate::net::interfaces::ioctl(request, argument).unwrap_or(Err(Errno::ENOTTY)),
-        }
+        stack::ioctl(request, argument, |stack| stack.tcp_pending(self.id))
     }
 
     fn stat(&self) -> Metadata {

@@ -6,7 +6,6 @@ use alloc::vec::Vec;
 use crate::fs::buffer::Buffer;
 use crate::fs::file::{File, IoFlags, PollState};
 use crate::fs::inode::Metadata;
-use crate::mm::user::write_user;
 use crate::net::address::SocketAddress;
 use crate::net::endpoint;
 use crate::net::socket::*;
@@ -14,7 +13,6 @@ use crate::net::stack::{self, Access};
 use crate::net::wait_for;
 use crate::syscall::errno::{Errno, SysResult};
 
-const FIONREAD: u64 = 0x541b;
 /// One datagram at most, the largest UDP payload.
 const MAX_DATAGRAM: usize = 65535;
 
@@ -100,25 +98,11 @@ impl File for UdpSocket {
     }
 
     fn poll(&self) -> PollState {
-        let id = self.id;
-        stack::peek(|stack| PollState {
-            events: stack.udp_poll(id),
-            input: stack.generation,
-            output: stack.generation,
-        })
-        .unwrap_or_default()
+        stack::poll_state(|stack| stack.udp_poll(self.id))
     }
 
     fn ioctl(&self, request: u64, argument: u64) -> SysResult {
-        match request {
-            FIONREAD => {
-                let id = self.id;
-                let count = stack::peek(|stack| stack.udp_pending(id)).unwrap_or(Ok(0))?;
-                write_user(argument, &(count as i32))?;
-                Ok(0)
-            }
-            _ => crate::net::interfaces::ioctl(request, argument).unwrap_or(Err(Errno::ENOTTY)),
-        }
+        stack::ioctl(request, argument, |stack| stack.udp_pending(self.id))
     }
 
     fn stat(&self) -> Metadata {
