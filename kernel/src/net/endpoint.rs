@@ -7,7 +7,6 @@ use core::net::{Ipv4Addr, Ipv6Addr};
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
 use super::address::{SocketAddress, AF_INET, AF_INET6};
-use super::stack::LinkId;
 use crate::syscall::errno::Errno;
 
 /// A local or remote address: `None` is the wildcard (`INADDR_ANY`, `in6addr_any`).
@@ -76,14 +75,5 @@ pub fn is_loopback(address: IpAddress) -> bool {
     match address {
         IpAddress::Ipv4(v4) => v4.is_loopback(),
         IpAddress::Ipv6(v6) => v6.is_loopback(),
-    }
-}
-
-/// The interface that reaches `address`: loopback for the VM's own addresses.
-pub fn route(address: IpAddress, own: Option<IpAddress>) -> LinkId {
-    if is_loopback(address) || Some(address) == own {
-        LinkId::Loopback
-    } else {
-        LinkId::External
     }
 }

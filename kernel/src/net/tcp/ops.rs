@@ -55,6 +55,18 @@ impl Stack {
         endpoint::is_loopback(address) || Some(address) == self.own_address()
     }
 
+    /// The interface that reaches `address`: loopback for the VM's own addresses; outside,
+    /// `ENETUNREACH` while the external interface has no address.
+    pub fn route(&self, address: IpAddress) -> Result<LinkId, Errno> {
+        if self.is_local(address) {
+            Ok(LinkId::Loopback)
+        } else if self.own_address().is_some() {
+            Ok(LinkId::External)
+        } else {
+            Err(Errno::ENETUNREACH)
+        }
+    }
+
     pub fn tcp_create(&mut self, family: u16) -> u64 {
         self.tcp.insert(Entry {
             family,
@@ -150,10 +162,7 @@ impl Stack {
         if remote.port == 0 {
             return Err(Errno::ECONNREFUSED);
         }
-        let link_id = endpoint::route(address, self.own_address());
-        if link_id == LinkId::External && self.own_address().is_none() {
-            return Err(Errno::ENETUNREACH);
-        }
+        let link_id = self.route(address)?;
         if !crate::net::room_for_buffers(2 * super::BUFFER_SIZE as u64) {
             return Err(Errno::ENOBUFS);
         }

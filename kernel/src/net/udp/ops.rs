@@ -147,10 +147,7 @@ impl Stack {
             return Err(Errno::EMSGSIZE);
         }
         self.udp_autobind(id)?;
-        let link_id = endpoint::route(destination.addr, self.own_address());
-        if link_id == LinkId::External && self.own_address().is_none() {
-            return Err(Errno::ENETUNREACH);
-        }
+        let link_id = self.route(destination.addr)?;
         let entry = self.udp.entries.get_mut(&id).ok_or(Errno::EBADF)?;
         let &(_, handle) = entry
             .sockets
@@ -239,20 +236,18 @@ impl Stack {
     }
 
     pub fn udp_local_address(&mut self, id: u64) -> Result<SocketAddress, Errno> {
-        let own = self.own_address();
-        let entry = entry(self, id)?;
+        let entry = self.udp.entries.get(&id).ok_or(Errno::EBADF)?;
         let bound = entry.bound.unwrap_or(Endpoint {
             address: None,
             port: 0,
         });
         // A connected socket on the wildcard reports the source address its route uses.
-        let address = bound.address.or_else(|| {
-            let peer = entry.peer?;
-            match endpoint::route(peer.addr, own) {
-                LinkId::Loopback => Some(loopback_of(entry.family)),
-                LinkId::External => own,
-            }
-        });
+        let address = bound
+            .address
+            .or_else(|| match self.route(entry.peer?.addr) {
+                Ok(LinkId::Loopback) => Some(loopback_of(entry.family)),
+                _ => self.own_address(),
+            });
         Ok(endpoint::encode(entry.family, address, bound.port))
     }
 
